@@ -1,0 +1,42 @@
+# The two commands a fresh machine needs: `make run` and `make test`.
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+FLASK   := $(VENV)/bin/flask --app wsgi
+PORT    ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: run test lint bench browser clean
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+## run: the whole gateway on the embedded default (SQLite, embedded Redis, in-process worker)
+run: $(VENV)/.installed
+	$(FLASK) db upgrade
+	$(FLASK) institutions import
+	$(FLASK) officers demo
+	MREJESHO_EMBEDDED=true exec $(FLASK) serve --port $(PORT)
+
+## test: the whole suite, on DATABASE_URL/REDIS_URL when set, else on embedded ones
+test: $(VENV)/.installed browser
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## browser: Debian's chromium for the page tests (Playwright drives /usr/bin/chromium)
+browser:
+	@test -x /usr/bin/chromium || { \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy .
+
+bench: $(VENV)/.installed
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) instance build *.egg-info

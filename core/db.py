@@ -1,0 +1,66 @@
+"""Engines and sessions, with SMS dispatch tied to the commit.
+
+Services record an :class:`~core.models.OutboundMessage` and remember its id
+in ``session.info``; only after the transaction commits are the ids handed to
+the dispatcher (an rq enqueue in the app, a list in a test). A job can never
+run before its row exists, and a rolled-back submit sends nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+PENDING_SMS = "pending_sms"
+DISPATCH = "dispatch_sms"
+
+Dispatcher = Callable[[list[int]], None]
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout."""
+    if url.startswith("sqlite"):
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 15})
+        engine = create_engine(url, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.close()
+
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    return create_engine(url, **kwargs)
+
+
+def make_sessionmaker(engine: Engine, dispatch: Dispatcher | None = None) -> sessionmaker[Session]:
+    """Sessions whose committed SMS go to ``dispatch``."""
+    factory = sessionmaker(bind=engine, expire_on_commit=False, info={DISPATCH: dispatch})
+    event.listen(factory, "after_commit", _after_commit)
+    event.listen(factory, "after_soft_rollback", _after_rollback)
+    return factory
+
+
+def _after_commit(session: Session) -> None:
+    ids: list[int] = session.info.pop(PENDING_SMS, [])
+    dispatch = session.info.get(DISPATCH)
+    if not ids or dispatch is None:
+        return
+    try:
+        dispatch(ids)
+    except Exception:  # the rows are committed as queued; the sweeper sends them later
+        log.exception("could not dispatch %d SMS; they stay queued", len(ids))
+
+
+def _after_rollback(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:  # only a rollback of the outermost transaction
+        session.info.pop(PENDING_SMS, None)

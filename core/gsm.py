@@ -1,0 +1,38 @@
+"""GSM 03.38: which text a feature phone shows as sent, and how many SMS it costs.
+
+USSD screens and SMS must be GSM-7 only: a single character outside it turns
+an SMS into UCS-2 (70 characters a segment) and shows as a box on old phones.
+"""
+
+from __future__ import annotations
+
+BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+# Each costs two septets (an escape and the character).
+EXTENSION = frozenset("^{}\\[~]|€\f")
+SINGLE = 160
+CONCATENATED = 153
+
+_ASCII_FOLD = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-",
+                             "…": "...", "\u00a0": " ", "\t": " "})
+
+
+def is_gsm7(text: str) -> bool:
+    return all(ch in BASIC or ch in EXTENSION for ch in text)
+
+
+def septets(text: str) -> int:
+    return sum(2 if ch in EXTENSION else 1 for ch in text)
+
+
+def segments(text: str) -> int:
+    """How many SMS ``text`` costs as GSM-7."""
+    n = septets(text)
+    return 1 if n <= SINGLE else -(-n // CONCATENATED)
+
+
+def to_gsm7(text: str) -> str:
+    """Fold typographic characters to GSM-7 and replace anything else with '?'."""
+    folded = text.translate(_ASCII_FOLD)
+    return "".join(ch if ch in BASIC or ch in EXTENSION else "?" for ch in folded)

@@ -1,0 +1,213 @@
+"""The tables, as typed SQLAlchemy 2.0 models.
+
+Events are append-only: a listener refuses any UPDATE or DELETE of an Event,
+so the history a citizen and a leader read is the history that happened.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from core.errors import NotAllowed
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Institution(Base):
+    __tablename__ = "institution"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    name_sw: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    short_names: Mapped[str] = mapped_column(String(400), default="")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("institution.id"), index=True)
+    region_code: Mapped[str | None] = mapped_column(String(40), index=True)
+
+    parent: Mapped[Institution | None] = relationship(remote_side=[id])
+
+    @property
+    def aliases(self) -> list[str]:
+        return [s for s in self.short_names.split("|") if s]
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_sw
+
+    def short_name(self, locale: str) -> str:
+        """The shortest name a USSD list can show: the first alias, else the name."""
+        aliases = self.aliases
+        return aliases[0] if aliases else self.name(locale)
+
+
+class Subscriber(Base):
+    __tablename__ = "subscriber"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    language: Mapped[str] = mapped_column(String(2), default="sw")
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Officer(Base):
+    __tablename__ = "officer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(2), default="sw")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    institution: Mapped[Institution] = relationship()
+
+
+class Feedback(Base):
+    __tablename__ = "feedback"
+    __table_args__ = (
+        Index("ix_feedback_inst_status_created", "institution_id", "status", "created_at", "id"),
+        Index("ix_feedback_created", "created_at", "id"),
+        Index("ix_feedback_status_due", "status", "due_at"),
+        Index("ix_feedback_phone", "submitter_phone"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(10), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
+    description: Mapped[str] = mapped_column(Text)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Kept for an anonymous submitter too, but only to send the citizen's own SMS.
+    submitter_phone: Mapped[str | None] = mapped_column(String(20))
+    submitter_name: Mapped[str | None] = mapped_column(String(120))
+    language: Mapped[str] = mapped_column(String(2), default="sw")
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    first_answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    appeal_institution_id: Mapped[int | None] = mapped_column(ForeignKey("institution.id"))
+    appeal_reason: Mapped[str | None] = mapped_column(Text)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    institution: Mapped[Institution] = relationship(foreign_keys=[institution_id])
+    appeal_institution: Mapped[Institution | None] = relationship(
+        foreign_keys=[appeal_institution_id])
+    events: Mapped[list[Event]] = relationship(
+        back_populates="feedback", order_by="Event.id", lazy="selectin")
+
+    def submitter_label(self) -> str:
+        """What an officer may see of the submitter: never anything of an anonymous one."""
+        if self.anonymous:
+            return "anonymous"
+        return self.submitter_name or self.submitter_phone or "-"
+
+
+class Event(Base):
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    actor: Mapped[str] = mapped_column(String(200), default="system")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    feedback: Mapped[Feedback] = relationship(back_populates="events")
+
+
+class InboundMessage(Base):
+    __tablename__ = "inbound_message"
+    __table_args__ = (UniqueConstraint("provider", "provider_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    provider_id: Mapped[str] = mapped_column(String(128))
+    phone: Mapped[str] = mapped_column(String(40), index=True)
+    to: Mapped[str] = mapped_column(String(40), default="")
+    text: Mapped[str] = mapped_column(Text)
+    network_code: Mapped[str | None] = mapped_column(String(16))
+    link_id: Mapped[str | None] = mapped_column(String(128))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    command: Mapped[str | None] = mapped_column(String(32))
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    feedback_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id"))
+
+
+class OutboundMessage(Base):
+    __tablename__ = "outbound_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[str] = mapped_column(String(32))
+    feedback_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    provider_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+@event.listens_for(Event, "before_update")
+@event.listens_for(Event, "before_delete")
+def _events_are_append_only(mapper: Any, connection: Any, target: Event) -> None:
+    raise NotAllowed("events are append-only")

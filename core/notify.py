@@ -1,0 +1,38 @@
+"""Citizen SMS: recorded as OutboundMessages, handed to the dispatcher on commit.
+
+Core never sends: it writes the message row (so nothing is lost if the queue
+is down) and remembers its id; :mod:`core.db` passes the ids to whatever the
+composition root installed (an rq enqueue). Opted-out numbers get nothing
+except answers to their own feedback.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.db import PENDING_SMS
+from core.models import Event, Feedback, OutboundMessage, Subscriber
+
+# Purposes an opted-out citizen still receives: the answer they asked for.
+ALWAYS_SENT = frozenset({"answer"})
+
+
+def is_opted_out(session: Session, phone: str) -> bool:
+    return bool(session.scalar(select(Subscriber.opted_out).where(Subscriber.phone == phone)))
+
+
+def queue_sms(session: Session, *, phone: str, text: str, purpose: str,
+              feedback: Feedback | None = None) -> OutboundMessage | None:
+    """Record an SMS for sending after commit; ``None`` if the number opted out."""
+    if purpose not in ALWAYS_SENT and is_opted_out(session, phone):
+        return None
+    msg = OutboundMessage(phone=phone, text=text, purpose=purpose,
+                          feedback_id=feedback.id if feedback is not None else None)
+    session.add(msg)
+    session.flush()
+    session.info.setdefault(PENDING_SMS, []).append(msg.id)
+    if feedback is not None:
+        session.add(Event(feedback_id=feedback.id, kind="sms_queued",
+                          data={"message_id": msg.id, "purpose": purpose}))
+    return msg

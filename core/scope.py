@@ -1,0 +1,58 @@
+"""Which feedback an officer may see: their institution, a head's subtree, or all.
+
+Anything outside the scope is reported as not found, never as forbidden, so a
+guessed URL tells nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy.orm import Session
+
+from core.errors import UnknownFeedback
+from core.models import Feedback, Institution, Officer
+
+ROLES = ("officer", "head", "oversight", "admin")
+SEES_ALL = frozenset({"oversight", "admin"})
+
+
+def subtree_ids(session: Session, root_id: int) -> set[int]:
+    """``root_id`` and every institution below it."""
+    children: dict[int, list[int]] = {}
+    for inst_id, parent_id in session.execute(select(Institution.id, Institution.parent_id)):
+        if parent_id is not None:
+            children.setdefault(parent_id, []).append(inst_id)
+    found, todo = {root_id}, [root_id]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def visible_institution_ids(session: Session, officer: Officer) -> set[int] | None:
+    """The institutions whose feedback ``officer`` sees; ``None`` means all."""
+    if officer.role in SEES_ALL:
+        return None
+    if officer.role == "head":
+        return subtree_ids(session, officer.institution_id)
+    return {officer.institution_id}
+
+
+def scope_filter(session: Session, officer: Officer) -> ColumnElement[bool]:
+    """A WHERE clause limiting Feedback rows to ``officer``'s scope (appeals included)."""
+    ids = visible_institution_ids(session, officer)
+    if ids is None:
+        return true()
+    return or_(Feedback.institution_id.in_(ids), Feedback.appeal_institution_id.in_(ids))
+
+
+def in_scope(session: Session, officer: Officer, feedback: Feedback) -> bool:
+    ids = visible_institution_ids(session, officer)
+    return ids is None or feedback.institution_id in ids or feedback.appeal_institution_id in ids
+
+
+def check_scope(session: Session, officer: Officer, feedback: Feedback) -> None:
+    if not in_scope(session, officer, feedback):
+        raise UnknownFeedback("no such feedback")

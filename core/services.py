@@ -1,0 +1,293 @@
+"""Everything that happens to a feedback, as verb_noun functions over a Session.
+
+Each service checks the status table, changes the row, writes its Event and
+queues the citizen's SMS; it flushes but never commits: the request or the
+job that called it owns the transaction, so a failure leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core import sla
+from core.errors import InvalidFeedback, NotAllowed, UnknownFeedback, UnknownInstitution
+from core.i18n import normalise_locale, translator
+from core.models import Event, Feedback, Institution, Officer, Subscriber, utcnow
+from core.notify import queue_sms
+from core.phones import normalise_phone
+from core.references import new_reference, parse_reference
+from core.scope import check_scope, visible_institution_ids
+from core.status import Channel, Kind, Status, check_transition
+
+MIN_DESCRIPTION = 3
+MAX_DESCRIPTION = 2000
+MAX_NAME = 120
+MAX_NOTE = 2000
+
+
+def _clean_text(text: str | None, what: str, minimum: int = 1,
+                maximum: int = MAX_DESCRIPTION) -> str:
+    cleaned = " ".join((text or "").split())
+    if len(cleaned) < minimum:
+        raise InvalidFeedback(f"{what} is too short (at least {minimum} characters)")
+    if len(cleaned) > maximum:
+        raise InvalidFeedback(f"{what} is too long (at most {maximum} characters)")
+    return cleaned
+
+
+def _event(session: Session, feedback: Feedback, kind: str, officer: Officer | None = None,
+           now: datetime | None = None, **data: Any) -> Event:
+    ev = Event(feedback_id=feedback.id, kind=kind, at=now or utcnow(),
+               officer_id=officer.id if officer else None,
+               actor=officer.name if officer else "system", data=data)
+    session.add(ev)
+    return ev
+
+
+def _move(session: Session, feedback: Feedback, target: Status, officer: Officer | None,
+          now: datetime) -> str:
+    previous = feedback.status
+    check_transition(previous, target)
+    feedback.status = target.value
+    feedback.updated_at = now
+    return previous
+
+
+def get_institution(session: Session, code: str) -> Institution:
+    inst = session.scalar(select(Institution).where(Institution.code == code))
+    if inst is None:
+        raise UnknownInstitution(f"no institution with code {code!r}")
+    return inst
+
+
+def remember_language(session: Session, phone: str, language: str) -> Subscriber:
+    """Create or update the subscriber's language (shared by USSD and SMS)."""
+    sub = session.scalar(select(Subscriber).where(Subscriber.phone == phone))
+    if sub is None:
+        sub = Subscriber(phone=phone, language=normalise_locale(language))
+        session.add(sub)
+    else:
+        sub.language = normalise_locale(language)
+    session.flush()
+    return sub
+
+
+def subscriber_language(session: Session, phone: str) -> str:
+    lang = session.scalar(select(Subscriber.language).where(Subscriber.phone == phone))
+    return lang or "sw"
+
+
+@dataclass(frozen=True)
+class Submission:
+    kind: str
+    channel: str
+    institution_code: str
+    description: str
+    phone: str | None = None
+    name: str | None = None
+    anonymous: bool = False
+    language: str = "sw"
+
+
+def submit_feedback(session: Session, sub: Submission, now: datetime | None = None,
+                    officer: Officer | None = None) -> Feedback:
+    """Create a feedback with a fresh reference, its Event and the citizen's SMS."""
+    now = now or utcnow()
+    try:
+        kind, channel = Kind(sub.kind), Channel(sub.channel)
+    except ValueError as exc:
+        raise InvalidFeedback(str(exc)) from exc
+    description = _clean_text(sub.description, "description", MIN_DESCRIPTION)
+    phone = normalise_phone(sub.phone) if sub.phone else None
+    if phone is None and channel in (Channel.USSD, Channel.SMS):
+        raise InvalidFeedback("a USSD or SMS submission needs the sender's number")
+    name = _clean_text(sub.name, "name", 1, MAX_NAME) if sub.name and not sub.anonymous else None
+    inst = get_institution(session, sub.institution_code)
+    feedback = Feedback(
+        kind=kind.value, channel=channel.value, institution_id=inst.id,
+        description=description, anonymous=sub.anonymous, submitter_phone=phone,
+        submitter_name=name, language=normalise_locale(sub.language),
+        status=Status.RECEIVED.value, created_at=now, updated_at=now,
+        due_at=sla.answer_due(kind, now))
+    insert_with_reference(session, feedback)
+    _event(session, feedback, "created", officer, now, channel=channel.value,
+           institution=inst.code, anonymous=sub.anonymous)
+    if phone:
+        t = translator(feedback.language)
+        queue_sms(session, phone=phone, feedback=feedback, purpose="reference", text=t._(
+            "Thank you. Ref %(ref)s, sent to %(inst)s. To track it, send STATUS %(ref)s",
+            ref=feedback.reference, inst=inst.short_name(t.locale)))
+    return feedback
+
+
+def insert_with_reference(session: Session, feedback: Feedback, attempts: int = 8,
+                          draw: Callable[[], str] = new_reference) -> None:
+    """Insert under a fresh random reference, drawing again on a collision.
+
+    The unique index decides, so two processes drawing the same number at once
+    cannot both win; the loser's savepoint rolls back and it draws again.
+    """
+    for _ in range(attempts):
+        feedback.reference = draw()
+        try:
+            with session.begin_nested():
+                session.add(feedback)
+                session.flush()
+            return
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not draw a free reference number")
+
+
+def find_feedback(session: Session, reference: str) -> Feedback:
+    """The feedback with ``reference``; a mistyped number is refused before the lookup."""
+    ref = parse_reference(reference)
+    feedback = session.scalar(select(Feedback).where(Feedback.reference == ref))
+    if feedback is None:
+        raise UnknownFeedback(f"no feedback with reference {ref}")
+    return feedback
+
+
+def view_feedback(session: Session, feedback: Feedback, officer: Officer,
+                  now: datetime | None = None) -> None:
+    check_scope(session, officer, feedback)
+    _event(session, feedback, "viewed", officer, now)
+    session.flush()
+
+
+def start_feedback(session: Session, feedback: Feedback, officer: Officer,
+                   now: datetime | None = None) -> None:
+    now = now or utcnow()
+    check_scope(session, officer, feedback)
+    previous = _move(session, feedback, Status.IN_PROGRESS, officer, now)
+    feedback.acknowledged_at = feedback.acknowledged_at or now
+    _event(session, feedback, "status_changed", officer, now,
+           **{"from": previous, "to": Status.IN_PROGRESS.value})
+    session.flush()
+
+
+def answer_feedback(session: Session, feedback: Feedback, officer: Officer, text: str,
+                    now: datetime | None = None) -> None:
+    """Answer; an appeal must be answered by someone other than the first answerer."""
+    now = now or utcnow()
+    check_scope(session, officer, feedback)
+    answer = _clean_text(text, "answer", 2, MAX_NOTE)
+    appealed = feedback.status == Status.APPEALED
+    if appealed:
+        _check_appeal_answerer(session, feedback, officer)
+    previous = _move(session, feedback, Status.ANSWERED, officer, now)
+    feedback.answer, feedback.answered_by_id, feedback.answered_at = answer, officer.id, now
+    feedback.first_answered_by_id = feedback.first_answered_by_id or officer.id
+    feedback.acknowledged_at = feedback.acknowledged_at or now
+    _event(session, feedback, "answered", officer, now, text=answer, appeal=appealed,
+           **{"from": previous})
+    if feedback.submitter_phone:
+        t = translator(feedback.language)
+        queue_sms(session, phone=feedback.submitter_phone, feedback=feedback, purpose="answer",
+                  text=t._("Ref %(ref)s answer: %(answer)s Rate it: reply RATE %(ref)s 1-5",
+                           ref=feedback.reference, answer=answer))
+    session.flush()
+
+
+def _check_appeal_answerer(session: Session, feedback: Feedback, officer: Officer) -> None:
+    """An appeal goes to the parent institution, to someone who did not answer first."""
+    if officer.id == feedback.first_answered_by_id:
+        raise NotAllowed("an appeal is answered by an officer who did not give the first answer")
+    ids = visible_institution_ids(session, officer)
+    if ids is not None and feedback.appeal_institution_id not in ids:
+        raise NotAllowed("an appeal is answered by the institution it went to")
+
+
+def transfer_feedback(session: Session, feedback: Feedback, officer: Officer, to_code: str,
+                      note: str, now: datetime | None = None) -> None:
+    """Move to another institution, back to ``received`` with a fresh transfer due date."""
+    now = now or utcnow()
+    check_scope(session, officer, feedback)
+    target = get_institution(session, to_code)
+    if target.id == feedback.institution_id:
+        raise InvalidFeedback("the feedback is already at that institution")
+    clean_note = _clean_text(note, "note", 2, MAX_NOTE)
+    previous = _move(session, feedback, Status.RECEIVED, officer, now)
+    source = feedback.institution
+    feedback.institution_id, feedback.institution = target.id, target
+    feedback.due_at = sla.transfer_due(now)
+    _event(session, feedback, "transferred", officer, now, note=clean_note,
+           **{"from": source.code, "to": target.code, "from_status": previous})
+    if feedback.submitter_phone:
+        t = translator(feedback.language)
+        queue_sms(session, phone=feedback.submitter_phone, feedback=feedback,
+                  purpose="transferred", text=t._(
+                      "Ref %(ref)s has been sent on to %(inst)s, who will answer it.",
+                      ref=feedback.reference, inst=target.short_name(t.locale)))
+    session.flush()
+
+
+def reject_feedback(session: Session, feedback: Feedback, officer: Officer, reason: str,
+                    now: datetime | None = None) -> None:
+    """Reject spam or abuse; "not our institution" is a transfer, never a rejection."""
+    now = now or utcnow()
+    check_scope(session, officer, feedback)
+    clean = _clean_text(reason, "reason", 3, MAX_NOTE)
+    previous = _move(session, feedback, Status.REJECTED, officer, now)
+    feedback.reject_reason, feedback.closed_at = clean, now
+    _event(session, feedback, "rejected", officer, now, reason=clean, **{"from": previous})
+    session.flush()
+
+
+def close_feedback(session: Session, feedback: Feedback, officer: Officer | None = None,
+                   now: datetime | None = None) -> None:
+    now = now or utcnow()
+    if officer is not None:
+        check_scope(session, officer, feedback)
+    previous = _move(session, feedback, Status.CLOSED, officer, now)
+    feedback.closed_at = now
+    _event(session, feedback, "closed", officer, now, **{"from": previous})
+    session.flush()
+
+
+def _check_submitter(feedback: Feedback, phone: str) -> None:
+    if not feedback.submitter_phone or normalise_phone(phone) != feedback.submitter_phone:
+        raise NotAllowed("only the number that sent the feedback may do this")
+
+
+def appeal_feedback(session: Session, feedback: Feedback, phone: str, reason: str,
+                    now: datetime | None = None,
+                    policy: sla.Policy = sla.DEFAULT_POLICY) -> None:
+    """Appeal an answer, from the submitting number, within the appeal window."""
+    now = now or utcnow()
+    _check_submitter(feedback, phone)
+    clean = _clean_text(reason, "reason", MIN_DESCRIPTION, MAX_NOTE)
+    if feedback.status != Status.ANSWERED:
+        check_transition(feedback.status, Status.APPEALED)
+    answered = feedback.answered_at or now
+    if now > answered + timedelta(days=policy.appeal_window_days):
+        raise NotAllowed("the appeal window has passed")
+    _move(session, feedback, Status.APPEALED, None, now)
+    parent = feedback.institution.parent
+    feedback.appeal_institution_id = parent.id if parent else feedback.institution_id
+    feedback.appeal_reason = clean
+    feedback.due_at = sla.answer_due(feedback.kind, now)
+    _event(session, feedback, "appealed", None, now, reason=clean,
+           to=(parent or feedback.institution).code)
+    session.flush()
+
+
+def rate_feedback(session: Session, feedback: Feedback, phone: str, rating: int,
+                  now: datetime | None = None) -> bool:
+    """Record a 1-5 rating of an answer; returns True when an appeal should be offered."""
+    _check_submitter(feedback, phone)
+    if not 1 <= rating <= 5:
+        raise InvalidFeedback("a rating is a number from 1 to 5")
+    if feedback.answered_at is None:
+        raise NotAllowed("only an answered feedback can be rated")
+    feedback.rating = rating
+    _event(session, feedback, "rated", None, now, rating=rating)
+    session.flush()
+    return rating <= 2 and feedback.status == Status.ANSWERED

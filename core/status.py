@@ -1,0 +1,56 @@
+"""Feedback kinds, channels, statuses and the table of allowed status changes.
+
+The table is the only place that says what may follow what; services ask it
+through :func:`check_transition` and never compare statuses by hand.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from core.errors import IllegalTransition
+
+
+class Kind(StrEnum):
+    COMPLAINT = "complaint"
+    SUGGESTION = "suggestion"
+    INQUIRY = "inquiry"
+    COMPLIMENT = "compliment"
+    OPINION = "opinion"
+
+
+class Channel(StrEnum):
+    USSD = "ussd"
+    SMS = "sms"
+    WEB = "web"
+    WALK_IN = "walk-in"
+
+
+class Status(StrEnum):
+    RECEIVED = "received"
+    IN_PROGRESS = "in_progress"
+    ANSWERED = "answered"
+    APPEALED = "appealed"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+
+
+# A transfer is RECEIVED/IN_PROGRESS -> RECEIVED at another institution.
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.RECEIVED: frozenset({Status.IN_PROGRESS, Status.ANSWERED, Status.REJECTED,
+                                Status.RECEIVED}),
+    Status.IN_PROGRESS: frozenset({Status.ANSWERED, Status.REJECTED, Status.RECEIVED}),
+    Status.ANSWERED: frozenset({Status.APPEALED, Status.CLOSED}),
+    Status.APPEALED: frozenset({Status.ANSWERED}),
+    Status.CLOSED: frozenset(),
+    Status.REJECTED: frozenset(),
+}
+
+OPEN_STATUSES = frozenset({Status.RECEIVED, Status.IN_PROGRESS, Status.APPEALED})
+
+
+def check_transition(current: str, target: Status) -> None:
+    """Raise :class:`IllegalTransition` unless ``current -> target`` is in the table."""
+    here = Status(current)
+    if target not in TRANSITIONS[here]:
+        raise IllegalTransition(f"feedback that is {here.value} cannot become {target.value}")

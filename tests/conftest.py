@@ -1,0 +1,149 @@
+"""Real parts: a real Redis and a real SQL database for every test.
+
+``DATABASE_URL``/``REDIS_URL`` select servers (CI: PostgreSQL and Redis);
+otherwise a SQLite file and an embedded redis-server in a temporary directory.
+The schema is built by the Alembic migrations, the institution directory is
+imported once, and every test starts from empty feedback tables and an empty Redis.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from flask import Flask
+from sqlalchemy import MetaData, text
+from sqlalchemy.orm import Session
+
+from core.institutions import SHIPPED_CSV, import_file
+from core.models import Base, Feedback, Officer
+from core.officers import create_officer
+from core.services import Submission, submit_feedback
+from web import create_app, kv
+from web.migrate import upgrade
+from web.worker import EmbeddedWorker
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    embedded = kv.Redis(None, tmp_path_factory.mktemp("redis"))
+    yield embedded.url
+    embedded.close()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    return url
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, redis_url: str,
+        tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    app = create_app({
+        "TESTING": True, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
+        "SECRET_KEY": "test", "EMBEDDED": True, "WTF_CSRF_ENABLED": True,
+    })
+    engine = app.extensions["db"].engine
+    _drop_everything(engine)
+    upgrade(database_url)
+    with app.extensions["db"].sessionmaker() as session:
+        import_file(session, SHIPPED_CSV)
+        session.commit()
+    yield app
+    engine.dispose()
+
+
+def _drop_everything(engine: Any) -> None:
+    meta = MetaData()
+    meta.reflect(engine)
+    meta.drop_all(engine)
+
+
+FEEDBACK_TABLES = [t.name for t in reversed(Base.metadata.sorted_tables)
+                   if t.name != "institution"]
+
+
+@pytest.fixture(autouse=True)
+def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Empty every table but the directory, and the Redis database, after each test."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app: Flask = request.getfixturevalue("app")
+    engine = app.extensions["db"].engine
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(FEEDBACK_TABLES)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in FEEDBACK_TABLES:
+                conn.execute(text(f"DELETE FROM {table}"))
+    kv.client(app).flushdb()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    with app.extensions["db"].sessionmaker() as s:
+        yield s
+
+
+@pytest.fixture
+def redis_client(app: Flask) -> redis.Redis:
+    return kv.client(app)
+
+
+@pytest.fixture
+def client(app: Flask) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def run_jobs(app: Flask) -> Callable[[], None]:
+    """Run every queued rq job now, in this process, as the embedded worker would."""
+    def run() -> None:
+        worker = EmbeddedWorker([kv.queue(app)], connection=kv.client(app), app=app)
+        worker.work(burst=True, logging_level="WARNING")
+    return run
+
+
+@pytest.fixture
+def make_officer(session: Session) -> Callable[..., Officer]:
+    counter = iter(range(1, 10_000))
+
+    def make(institution: str = "TRA", role: str = "officer", **kw: Any) -> Officer:
+        n = next(counter)
+        officer = create_officer(session, email=kw.pop("email", f"officer{n}@example.go.tz"),
+                                 name=kw.pop("name", f"Afisa {n}"), institution_code=institution,
+                                 role=role, password=kw.pop("password", PASSWORD), **kw)
+        session.commit()
+        return officer
+    return make
+
+
+@pytest.fixture
+def make_feedback(session: Session) -> Callable[..., Feedback]:
+    def make(**kw: Any) -> Feedback:
+        fields: dict[str, Any] = {
+            "kind": "complaint", "channel": "sms", "institution_code": "TRA",
+            "description": "Nimesubiri TIN kwa wiki tatu", "phone": "0712345678"}
+        fields.update(kw)
+        feedback = submit_feedback(session, Submission(**fields))
+        session.commit()
+        return feedback
+    return make
+
+
+@pytest.fixture
+def shipped_csv() -> Path:
+    return SHIPPED_CSV

@@ -1,0 +1,109 @@
+"""Command line: ``flask --app wsgi <group> <command>``.
+
+Every command refuses bad input with a one-line reason on stderr and exit
+status 1, and commits nothing unless it succeeded as a whole.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.errors import MrejeshoError
+from core.institutions import SHIPPED_CSV, TRIAGE_CODE, import_file
+from core.models import Officer
+from core.officers import create_officer
+from core.scope import ROLES
+from web import migrate
+from web.db import database
+
+db_cli = AppGroup("db", help="Database schema.")
+institutions_cli = AppGroup("institutions", help="The institution directory.")
+officers_cli = AppGroup("officers", help="Officer accounts.")
+
+DEMO_EMAIL = "demo@mrejesho.local"
+DEMO_PASSWORD = "mrejesho-demo"
+
+
+@contextmanager
+def _transaction() -> Iterator[Session]:
+    """A session committed on success; a domain error becomes a clean CLI failure."""
+    with database().sessionmaker() as session:
+        try:
+            yield session
+            session.commit()
+        except MrejeshoError as exc:
+            session.rollback()
+            raise click.ClickException(exc.message) from exc
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration."""
+    migrate.upgrade(current_app.config["DATABASE_URL"])
+    click.echo("database is up to date")
+
+
+@institutions_cli.command("import")
+@click.argument("path", type=click.Path(dir_okay=False), default=str(SHIPPED_CSV))
+def institutions_import(path: str) -> None:
+    """Load or update the directory from PATH (default: the shipped CSV)."""
+    with _transaction() as session:
+        result = import_file(session, path)
+    click.echo(f"institutions: {result.created} created, {result.updated} updated")
+
+
+def _read_password(prompt: Callable[..., Any] = click.prompt) -> str:
+    if sys.stdin.isatty():
+        password: str = prompt("Password", hide_input=True, confirmation_prompt=True)
+        return password
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@officers_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--institution", "institution_code", required=True, help="institution code")
+@click.option("--role", type=click.Choice(ROLES), default="officer", show_default=True)
+@click.option("--phone", default=None)
+def officers_create(email: str, name: str, institution_code: str, role: str,
+                    phone: str | None) -> None:
+    """Create an officer; the password is prompted for, or read from standard input."""
+    password = _read_password()
+    with _transaction() as session:
+        officer = create_officer(session, email=email, name=name, role=role, phone=phone,
+                                 institution_code=institution_code, password=password)
+        click.echo(f"officer {officer.email} ({officer.role}) created")
+
+
+@officers_cli.command("demo")
+def officers_demo() -> None:
+    """Create the demo officer of the embedded default, once, and print its login."""
+    with _transaction() as session:
+        if session.scalar(select(Officer.id).where(Officer.email == DEMO_EMAIL)) is None:
+            create_officer(session, email=DEMO_EMAIL, name="Afisa wa Majaribio",
+                           institution_code=TRIAGE_CODE, role="admin", password=DEMO_PASSWORD)
+    click.echo(f"demo officer: {DEMO_EMAIL} / {DEMO_PASSWORD}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, envvar="PORT", type=int)
+def serve(host: str, port: int) -> None:
+    """Run web server and rq worker with scheduler in this process (the embedded default)."""
+    from web.embedded import serve as run
+
+    run(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
+
+
+def init_app(app: Flask) -> None:
+    for command in (db_cli, institutions_cli, officers_cli, serve):
+        app.cli.add_command(command)
