@@ -23,8 +23,17 @@ DISPATCH = "dispatch_sms"
 Dispatcher = Callable[[list[int]], None]
 
 
+def normalise_url(url: str) -> str:
+    """``postgresql://`` and Heroku-style ``postgres://`` URLs use psycopg 3, which we ship."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout."""
+    url = normalise_url(url)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 15})
         engine = create_engine(url, **kwargs)
