@@ -1,0 +1,61 @@
+-- wrk script: many concurrent USSD sessions, each walking the navigation hops in turn.
+-- Each wrk thread round-robins over SLOTS sessions (SLOTS >> connections), so a session's
+-- next hop is sent long after its previous one was answered; a finished walk starts a new
+-- session with a fresh sessionId and phone number. done() prints one JSON line for bench/.
+local hops = {}
+for hop in string.gmatch(os.getenv("BENCH_HOPS") or ",9,9*2,9*2*1", "([^,]*)") do
+  table.insert(hops, hop)
+end
+local slots_n = tonumber(os.getenv("BENCH_SLOTS") or "400")
+local path = os.getenv("BENCH_PATH") or "/ussd/africastalking"
+local threads = {}
+local tid = 0
+
+function setup(thread)
+  tid = tid + 1
+  thread:set("tid", tid)
+  table.insert(threads, thread)
+end
+
+local function urlencode(s)
+  return (string.gsub(s, "([^%w%-_%.~])", function(c)
+    return string.format("%%%02X", string.byte(c)) end))
+end
+
+local slots, cursor, started = {}, 0, 0
+
+local function new_session(slot)
+  started = started + 1
+  slot.id = string.format("bench-%d-%d-%d", tid, started, math.random(1, 1000000000))
+  slot.phone = string.format("%%2B25571%07d", (tid * 1000003 + started) % 10000000)
+  slot.hop = 1
+end
+
+function init(args)
+  math.randomseed(os.time() + tid)
+  for i = 1, slots_n do
+    slots[i] = {}
+    new_session(slots[i])
+  end
+  wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+end
+
+function request()
+  cursor = cursor % slots_n + 1
+  local slot = slots[cursor]
+  local body = "sessionId=" .. slot.id .. "&serviceCode=%2A152%2A00%23&phoneNumber="
+    .. slot.phone .. "&networkCode=63902&text=" .. urlencode(hops[slot.hop])
+  slot.hop = slot.hop + 1
+  if slot.hop > #hops then new_session(slot) end
+  return wrk.format("POST", path, nil, body)
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCHJSON {"requests":%d,"duration_us":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,'
+    .. '"max_us":%d,"mean_us":%.1f,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency.max, latency.mean, e.connect, e.read, e.write, e.status,
+    e.timeout))
+end
