@@ -35,7 +35,13 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy .
 
+## bench: figures against targets (bench/README in the README's Performance section);
+## needs PostgreSQL and Redis: BENCH_DATABASE_URL, BENCH_REDIS_URL, sizes such as BENCH_ROWS
 bench: $(VENV)/.installed
+	@command -v wrk >/dev/null || { \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(PY) -m bench
 
 clean:

@@ -1,0 +1,146 @@
+"""Where a hop's time goes: pyinstrument over the hot paths, plus round trips counted.
+
+Profiles run in this process through the test client (the same view code gunicorn
+runs), and each is summarised by library — Redis, SQLAlchemy, psycopg, rq,
+Babel, Jinja, Flask/Werkzeug, our own packages — so the report can say what a fix
+should aim at. Redis commands per operation come from ``INFO commandstats`` and SQL
+statements from the engine, both counted around the same loop.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench import plans
+from bench.prepare import bench_app, flush_redis
+from bench.report import Figure, Report
+from bench.settings import ROOT, Settings
+
+SECTION = "profile"
+OUT = Path(__file__).resolve().parent / "profiles"
+BUCKETS = (("redis", "/redis/"), ("rq", "/rq/"), ("sqlalchemy", "/sqlalchemy/"),
+           ("psycopg", "/psycopg"), ("babel", "/babel/"), ("jinja2", "/jinja2/"),
+           ("werkzeug", "/werkzeug/"), ("flask", "/flask/"), ("holidays", "/holidays/"),
+           ("phonenumbers", "/phonenumbers/"), ("rapidfuzz", "/rapidfuzz/"),
+           ("stdlib", "/lib/python3"))
+OURS = ("core", "web", "ussd", "sms", "menus", "sessions", "admin")
+
+
+def _bucket(path: str) -> str:
+    if path.startswith(str(ROOT)) and "/.venv/" not in path:
+        rel = Path(path).relative_to(ROOT).parts
+        return rel[0] if rel and rel[0] in OURS else "other"
+    for name, needle in BUCKETS:
+        if needle in path:
+            return name
+    return "other"
+
+
+def by_library(frame: Any, out: dict[str, float]) -> dict[str, float]:
+    """Self time of every frame, added up by the library its file belongs to."""
+    path = frame.file_path or ""
+    key = _bucket(path) if path else "other"
+    out[key] = out.get(key, 0.0) + frame.total_self_time
+    for child in frame.children:
+        by_library(child, out)
+    return out
+
+
+def _commandstats(redis: Any) -> dict[str, int]:
+    stats = redis.info("commandstats")
+    return {k.removeprefix("cmdstat_"): int(v["calls"]) for k, v in stats.items()}
+
+
+def profile(name: str, app: Any, op: Callable[[int], Any], n: int) -> dict[str, Any]:
+    from pyinstrument import Profiler
+
+    from web import kv
+
+    redis = kv.client(app)
+    for i in range(min(20, n)):
+        op(-1 - i)  # warm: imports, compiled queries, catalogues
+    before = _commandstats(redis)
+    profiler = Profiler(interval=0.0005)
+    with plans.capture(app.extensions["db"].engine) as statements:
+        profiler.start()
+        for i in range(n):
+            op(i)
+        profiler.stop()
+    after = _commandstats(redis)
+    session = profiler.last_session
+    assert session is not None
+    total = session.duration
+    libs = by_library(profiler.last_session.root_frame(), {})  # type: ignore[union-attr]
+    redis_cmds = {k: (after[k] - before.get(k, 0)) / n for k in after
+                  if after[k] - before.get(k, 0) > 0 and k not in ("info",)}
+    OUT.mkdir(exist_ok=True)
+    (OUT / f"{name}.txt").write_text(profiler.output_text(unicode=False, color=False))
+    (OUT / f"{name}.html").write_text(profiler.output_html())
+    shares = {k: round(100 * v / sum(libs.values()), 1)
+              for k, v in sorted(libs.items(), key=lambda kv_: -kv_[1])}
+    return {"ops": n, "ms_per_op": 1e3 * total / n, "share_percent": shares,
+            "redis_commands_per_op": redis_cmds,
+            "sql_statements_per_op": len(statements) / n,
+            "sql_kinds": _sql_kinds(statements, n)}
+
+
+def _sql_kinds(statements: list[tuple[str, Any]], n: int) -> dict[str, float]:
+    kinds: dict[str, float] = {}
+    for sql, _ in statements:
+        words = sql.split()
+        key = " ".join(words[:3]) if words and words[0] == "INSERT" else " ".join(words[:1])
+        if words and words[0] == "SELECT" and "FROM" in words:
+            key = "SELECT FROM " + words[words.index("FROM") + 1]
+        kinds[key] = kinds.get(key, 0) + 1 / n
+    return {k: round(v, 2) for k, v in sorted(kinds.items(), key=lambda kv_: -kv_[1])}
+
+
+def _hop_op(app: Any, hops: list[str]) -> Callable[[int], Any]:
+    client = app.test_client()
+
+    def op(i: int) -> Any:
+        sid, step = divmod(i, len(hops))
+        return client.post("/ussd/africastalking", data={
+            "sessionId": f"bench-prof-{sid}", "serviceCode": "*152*00#",
+            "phoneNumber": f"+25571{sid % 10_000_000:07d}", "networkCode": "63902",
+            "text": hops[step]})
+    return op
+
+
+def _submit_op(app: Any) -> Callable[[int], Any]:
+    from core.services import Submission, submit_feedback
+
+    maker, rng = app.extensions["db"].sessionmaker, random.Random(7)
+
+    def op(i: int) -> Any:
+        with maker() as session:
+            submit_feedback(session, Submission(
+                kind="complaint", channel="ussd", institution_code="TRA",
+                description="Maji hayatoki kwa wiki mbili mtaa wa Mbezi",
+                phone=f"+25571{rng.randrange(10_000_000):07d}"))
+            session.commit()
+    return op
+
+
+def run(settings: Settings, report: Report) -> None:
+    from bench.ussd import hops
+
+    flush_redis(settings)
+    app = bench_app(settings)
+    found: dict[str, Any] = {"submit": profile("submit", app, _submit_op(app), 300)}
+    if importlib.util.find_spec("ussd.views") is not None:
+        found["hop"] = profile("hop", app, _hop_op(app, hops()), 2000)
+    report.details["profile"] = found
+    for name, prof in found.items():
+        top = ", ".join(f"{k} {v}%" for k, v in list(prof["share_percent"].items())[:6])
+        cmds = sum(prof["redis_commands_per_op"].values())
+        report.add(Figure(SECTION, f"{name}: in-process time", prof["ms_per_op"], "ms/op",
+                          note=f"{top}; Redis commands/op {cmds:.1f} "
+                               f"{prof['redis_commands_per_op']}; SQL/op "
+                               f"{prof['sql_statements_per_op']:.1f} {prof['sql_kinds']}"))
+    flush_redis(settings)
+    app.extensions["db"].engine.dispose()
