@@ -10,6 +10,7 @@
     │   ├── UnknownInstitution
     │   └── UnknownFeedback
     ├── NotAllowed                the person may not do this
+    │   └── RateLimited           one number sent too many submissions in the window
     └── IllegalTransition         the status table refuses the change
 
 Channels catch ``MrejeshoError`` and show ``code`` through the catalogues; the
@@ -71,6 +72,12 @@ class UnknownFeedback(NotFound):
 
 class NotAllowed(MrejeshoError):
     code = "not_allowed"
+
+
+class RateLimited(NotAllowed):
+    """One phone number may not flood an institution (see core.services.SubmissionLimits)."""
+
+    code = "rate_limited"
 
 
 class IllegalTransition(MrejeshoError):

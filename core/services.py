@@ -12,12 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import sla
-from core.errors import InvalidFeedback, NotAllowed, UnknownFeedback, UnknownInstitution
+from core.errors import (
+    InvalidFeedback,
+    NotAllowed,
+    RateLimited,
+    UnknownFeedback,
+    UnknownInstitution,
+)
 from core.i18n import normalise_locale, translator
 from core.models import Event, Feedback, Institution, Officer, Subscriber, utcnow
 from core.notify import queue_sms
@@ -96,6 +102,37 @@ class Submission:
     language: str = "sw"
 
 
+@dataclass(frozen=True)
+class SubmissionLimits:
+    """At most ``per_hour`` / ``per_day`` USSD+SMS submissions per number, rolling windows.
+
+    Kept in ``session.info[LIMITS_KEY]`` by the composition root (web.security reads
+    ``SUBMISSIONS_PER_HOUR``/``SUBMISSIONS_PER_DAY``); ``None`` switches a window off.
+    Walk-in and web entries are made by officers and are never limited.
+    """
+
+    per_hour: int | None = 10
+    per_day: int | None = 30
+
+
+LIMITS_KEY = "submission_limits"
+DEFAULT_LIMITS = SubmissionLimits()
+
+
+def check_submission_rate(session: Session, phone: str, now: datetime) -> None:
+    """Raise :class:`RateLimited` when ``phone`` has used up a window (ix_feedback_phone)."""
+    limits: SubmissionLimits = session.info.get(LIMITS_KEY, DEFAULT_LIMITS)
+    for limit, window in ((limits.per_hour, timedelta(hours=1)),
+                          (limits.per_day, timedelta(days=1))):
+        if limit is None:
+            continue
+        sent = session.scalar(select(func.count()).select_from(Feedback).where(
+            Feedback.submitter_phone == phone, Feedback.created_at > now - window,
+            Feedback.channel.in_((Channel.USSD.value, Channel.SMS.value))))
+        if (sent or 0) >= limit:
+            raise RateLimited(f"{limit} submissions per {window} from one number")
+
+
 def submit_feedback(session: Session, sub: Submission, now: datetime | None = None,
                     officer: Officer | None = None) -> Feedback:
     """Create a feedback with a fresh reference, its Event and the citizen's SMS."""
@@ -110,6 +147,8 @@ def submit_feedback(session: Session, sub: Submission, now: datetime | None = No
         raise InvalidFeedback("a USSD or SMS submission needs the sender's number")
     name = _clean_text(sub.name, "name", 1, MAX_NAME) if sub.name and not sub.anonymous else None
     inst = get_institution(session, sub.institution_code)
+    if phone is not None and channel in (Channel.USSD, Channel.SMS):
+        check_submission_rate(session, phone, now)
     feedback = Feedback(
         kind=kind.value, channel=channel.value, institution_id=inst.id,
         description=description, anonymous=sub.anonymous, submitter_phone=phone,

@@ -1,0 +1,84 @@
+"""Retention: forget who sent a feedback once it has been closed for long enough.
+
+A closed feedback still counts in every statistic (kind, channel, institution,
+status, dates, rating stay), but the submitter's number and name are needed
+only to answer and to hear an appeal. After ``days`` they are erased from the
+feedback and replaced by a masked form on its SMS rows (whose ``phone`` column
+may not be empty), and each feedback gets a ``personal_data_purged`` Event
+naming the batch, so the history shows when and why the number went.
+
+Work goes in batches, one transaction each, so a purge of a million rows never
+holds a long lock and a crash loses at most one batch, which the next run redoes.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from core.models import Event, Feedback, InboundMessage, OutboundMessage, utcnow
+from core.phones import mask_phone
+from core.status import Status
+
+log = logging.getLogger(__name__)
+
+TERMINAL = (Status.CLOSED.value, Status.REJECTED.value)
+DEFAULT_DAYS = 365
+BATCH_SIZE = 500
+
+
+def purge_batch(session: Session, days: int, now: datetime | None = None,
+                batch_size: int = BATCH_SIZE) -> int:
+    """Purge up to ``batch_size`` feedback closed more than ``days`` ago; returns how many.
+
+    Flushes, never commits: the caller owns the transaction (see :func:`purge_expired`).
+    """
+    now = now or utcnow()
+    cutoff = now - timedelta(days=days)
+    rows = session.execute(
+        select(Feedback.id, Feedback.submitter_phone).where(
+            Feedback.status.in_(TERMINAL), Feedback.closed_at < cutoff,
+            or_(Feedback.submitter_phone.is_not(None), Feedback.submitter_name.is_not(None)))
+        .order_by(Feedback.id).limit(batch_size)).all()
+    if not rows:
+        return 0
+    batch = uuid.uuid4().hex[:12]
+    ids = [row.id for row in rows]
+    session.execute(update(Feedback).where(Feedback.id.in_(ids))
+                    .values(submitter_phone=None, submitter_name=None)
+                    .execution_options(synchronize_session=False))
+    for fid, phone in rows:
+        if phone:
+            masked = mask_phone(phone)
+            for model in (OutboundMessage, InboundMessage):
+                session.execute(update(model).where(model.feedback_id == fid)
+                                .values(phone=masked)
+                                .execution_options(synchronize_session=False))
+        session.add(Event(feedback_id=fid, kind="personal_data_purged", at=now,
+                          actor="system", data={"batch": batch, "retention_days": days}))
+    session.flush()
+    session.expire_all()
+    log.info("retention: batch %s purged the submitter of %d feedback", batch, len(ids))
+    return len(ids)
+
+
+def purge_expired(sessions: Callable[[], Session], days: int | None = DEFAULT_DAYS,
+                  now: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
+    """Purge every expired feedback, committing batch by batch; ``days=None`` is off."""
+    if days is None:
+        return 0
+    if days < 0:
+        raise ValueError("retention days must be 0 or more")
+    total = 0
+    while True:
+        with sessions() as session:
+            purged = purge_batch(session, days, now, batch_size)
+            session.commit()
+        total += purged
+        if purged < batch_size:
+            return total

@@ -1,0 +1,105 @@
+"""Anonymity: numbers are masked in every log record; retention forgets submitters."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from core.models import Event, Feedback, Officer, OutboundMessage, utcnow
+from core.officers import create_officer
+from core.retention import purge_batch, purge_expired
+from core.services import answer_feedback, close_feedback
+from web.logging import mask_text
+
+NUMBERS = ["+255712345678", "255712345678", "0712345678", "+255 712 345 678",
+           "0712-345-678", "+254722000111"]
+
+
+@pytest.mark.parametrize("number", NUMBERS)
+def test_mask_text_hides_every_written_form(number) -> None:
+    masked = mask_text(f"from {number}: hello")
+    digits = "".join(c for c in number if c.isdigit())
+    assert digits not in "".join(c for c in masked if c.isdigit())
+    assert "***" in masked and masked.endswith(": hello")
+
+
+def test_mask_text_leaves_references_and_times_alone() -> None:
+    line = "ref 4839201 at 12:30:45 took 1234 ms"
+    assert mask_text(line) == line
+
+
+def test_every_log_record_is_masked(app, caplog) -> None:
+    caplog.set_level(logging.INFO)
+    logging.getLogger("anything.at.all").info("inbound from %s says %r", "+255712345678",
+                                              {"phoneNumber": "0712345678"})
+    try:
+        raise ValueError("bad number +255787654321")
+    except ValueError:
+        logging.getLogger("sms").exception("failed for 255712345678")
+    text = caplog.text
+    assert "712345678" not in text and "787654321" not in text
+    assert "+255712***678" in text and "Traceback" in text
+
+
+def _closed(make_feedback, session, days_ago: int, **kw) -> Feedback:
+    fb = make_feedback(name="Asha Juma", **kw)
+    officer = session.scalar(select(Officer)) or create_officer(
+        session, email="o@x.go.tz", name="Afisa", institution_code="TRA", role="officer",
+        password="correct horse battery")
+    when = utcnow() - timedelta(days=days_ago)
+    answer_feedback(session, fb, officer, "Tumeshughulikia", now=when)
+    close_feedback(session, fb, now=when)
+    session.commit()
+    return fb
+
+
+def test_retention_purges_numbers_of_old_closed_feedback_and_keeps_statistics(
+        app, session, make_feedback) -> None:
+    old = _closed(make_feedback, session, 400, phone="0712345678")
+    recent = _closed(make_feedback, session, 10, phone="0712345679")
+    still_open = make_feedback(phone="0712345670")
+    before = session.execute(select(Feedback.kind, Feedback.status, Feedback.institution_id,
+                                    Feedback.created_at).order_by(Feedback.id)).all()
+    purged = purge_expired(app.extensions["db"].sessionmaker, days=365, batch_size=1)
+    assert purged == 1
+    session.expire_all()
+    assert (old.submitter_phone, old.submitter_name) == (None, None)
+    assert recent.submitter_phone == "+255712345679" and still_open.submitter_phone
+    after = session.execute(select(Feedback.kind, Feedback.status, Feedback.institution_id,
+                                   Feedback.created_at).order_by(Feedback.id)).all()
+    assert before == after
+    sms = session.scalars(select(OutboundMessage.phone)
+                          .where(OutboundMessage.feedback_id == old.id)).all()
+    assert sms and all("***" in p for p in sms)
+    events = session.scalars(select(Event).where(Event.kind == "personal_data_purged")).all()
+    assert [e.feedback_id for e in events] == [old.id]
+    assert events[0].data["retention_days"] == 365 and events[0].data["batch"]
+    assert purge_expired(app.extensions["db"].sessionmaker, days=365) == 0
+
+
+def test_retention_goes_in_batches_and_can_be_switched_off(app, session, make_feedback) -> None:
+    for n in range(5):
+        _closed(make_feedback, session, 40, phone=f"071234567{n}")
+    assert purge_expired(app.extensions["db"].sessionmaker, days=None) == 0
+    assert purge_batch(session, days=30, batch_size=2) == 2
+    session.rollback()  # an interrupted batch leaves nothing half-done
+    assert session.scalar(select(func.count()).select_from(Feedback)
+                          .where(Feedback.submitter_phone.is_(None))) == 0
+    assert purge_expired(app.extensions["db"].sessionmaker, days=30, batch_size=2) == 5
+    batches = {e.data["batch"] for e in session.scalars(
+        select(Event).where(Event.kind == "personal_data_purged"))}
+    assert len(batches) == 3
+
+
+def test_retention_job_runs_in_a_worker(app, session, make_feedback, run_jobs) -> None:
+    from web import kv
+    from web.security import retention_job
+
+    _closed(make_feedback, session, 400)
+    kv.queue(app).enqueue(retention_job)
+    run_jobs()
+    assert session.scalar(select(func.count()).select_from(Feedback)
+                          .where(Feedback.submitter_phone.is_not(None))) == 0

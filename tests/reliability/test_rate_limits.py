@@ -1,0 +1,46 @@
+"""One phone cannot flood an institution: per-number limits on USSD and SMS submissions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from core.errors import NotAllowed, RateLimited
+from core.models import utcnow
+from core.services import LIMITS_KEY, Submission, SubmissionLimits, submit_feedback
+
+
+def _sub(channel: str = "sms", phone: str | None = "0712345678") -> Submission:
+    return Submission(kind="complaint", channel=channel, institution_code="TRA",
+                      description="Nimesubiri TIN kwa wiki tatu", phone=phone)
+
+
+def test_the_app_installs_its_configured_limits(app, session) -> None:
+    limits = session.info[LIMITS_KEY]
+    assert limits == SubmissionLimits(app.config["SUBMISSIONS_PER_HOUR"],
+                                      app.config["SUBMISSIONS_PER_DAY"])
+    assert RateLimited.code == "rate_limited" and issubclass(RateLimited, NotAllowed)
+
+
+def test_hourly_limit_per_number(app, session) -> None:
+    session.info[LIMITS_KEY] = SubmissionLimits(per_hour=3, per_day=None)
+    for _ in range(3):
+        submit_feedback(session, _sub())
+    session.commit()
+    with pytest.raises(RateLimited):
+        submit_feedback(session, _sub("ussd"))
+    session.rollback()
+    submit_feedback(session, _sub(phone="0712345679"))        # another number is not affected
+    submit_feedback(session, _sub("walk-in"))                   # officers' entries never limited
+    submit_feedback(session, _sub(), now=utcnow() + timedelta(hours=1, minutes=1))
+
+
+def test_daily_limit_is_a_rolling_window(app, session) -> None:
+    session.info[LIMITS_KEY] = SubmissionLimits(per_hour=None, per_day=2)
+    start = utcnow() - timedelta(hours=23)
+    submit_feedback(session, _sub(), now=start)
+    submit_feedback(session, _sub(), now=start + timedelta(hours=1))
+    with pytest.raises(RateLimited):
+        submit_feedback(session, _sub(), now=start + timedelta(hours=22))
+    submit_feedback(session, _sub(), now=start + timedelta(hours=24, minutes=1))

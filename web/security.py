@@ -1,0 +1,166 @@
+"""Mounted first: secret-key check, security headers, the admin login rate limit, log masking.
+
+Why here and not in each blueprint: these rules hold for every page, including
+pages written later, and a channel module cannot forget them. The login limit
+is applied by method and path so the admin blueprint needs no decorator from
+us; it is kept in the app's Redis (Flask-Limiter over ``limits``) so every web
+worker on every host counts the same attempts.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import click
+import redis
+from flask import Flask, Response, current_app, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from limits import parse_many
+
+from core import retention
+from core.services import DEFAULT_LIMITS, LIMITS_KEY, SubmissionLimits
+from web import kv
+from web import logging as phone_logging
+
+log = logging.getLogger(__name__)
+
+# Secrets that appear in examples and tests; a production app refuses them.
+DEFAULT_SECRETS = frozenset({"", "dev", "development", "test", "testing", "secret",
+                             "changeme", "change-me", "change_me", "default", "insecure"})
+
+ADMIN_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+             "script-src 'self'; object-src 'none'; base-uri 'none'; "
+             "frame-ancestors 'none'; form-action 'self'")
+
+DEFAULTS: dict[str, Any] = {
+    "LOGIN_PATH": "/admin/login",
+    "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",        # per client address
+    "LOGIN_ACCOUNT_RATE_LIMIT": "5 per minute;20 per hour",  # per e-mail typed
+    "RATELIMIT_SWALLOW_ERRORS": True,  # Redis down: log it, never turn a login into a 500
+    "RATELIMIT_KEY_PREFIX": "mrejesho-limit",
+    "SUBMISSIONS_PER_HOUR": DEFAULT_LIMITS.per_hour,  # per phone number, USSD + SMS
+    "SUBMISSIONS_PER_DAY": DEFAULT_LIMITS.per_day,
+    "RETENTION_DAYS": retention.DEFAULT_DAYS,  # closed feedback forgets its submitter after
+}
+
+
+class InsecureConfiguration(RuntimeError):
+    """The app would run in production with a secret an attacker can know or guess."""
+
+
+def init_app(app: Flask) -> None:
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    phone_logging.install()
+    check_secret_key(app)
+    options: dict[str, Any] = {"connection_pool": _AppPool(app)}
+    limiter = Limiter(get_remote_address, storage_uri="redis://", storage_options=options,
+                      strategy="moving-window", default_limits=[])
+    limiter.init_app(app)
+    app.extensions["security_limiter"] = limiter
+    _install_submission_limits(app)
+    app.before_request(_limit_login)
+    app.after_request(_headers)
+
+
+def is_production(app: Flask) -> bool:
+    return not (app.testing or app.debug or app.config.get("EMBEDDED"))
+
+
+def check_secret_key(app: Flask) -> None:
+    """Refuse to serve in production with a generated, missing or well-known secret key.
+
+    A generated key lives in one host's instance/ folder: behind a load balancer each
+    host would sign sessions differently, and the file is not a managed secret. A
+    one-off CLI command (``flask db upgrade``) signs nothing and is let through.
+    """
+    if not is_production(app) or click.get_current_context(silent=True) is not None:
+        return
+    secret = str(app.config.get("SECRET_KEY") or "")
+    if app.config.get("SECRET_KEY_GENERATED") or secret.strip().lower() in DEFAULT_SECRETS:
+        raise InsecureConfiguration(
+            "refusing to start in production without SECRET_KEY from the environment "
+            "(set SECRET_KEY, or MREJESHO_EMBEDDED=true / debug for a local run)")
+
+
+def _install_submission_limits(app: Flask) -> None:
+    """Every session the app opens (requests and rq jobs) carries the per-number limits."""
+    limits = SubmissionLimits(per_hour=_optional_int(app.config["SUBMISSIONS_PER_HOUR"]),
+                              per_day=_optional_int(app.config["SUBMISSIONS_PER_DAY"]))
+    app.extensions["db"].sessionmaker.kw.setdefault("info", {})[LIMITS_KEY] = limits
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value in (None, "", "none", "off") else int(value)
+
+
+class _AppPool(redis.ConnectionPool):
+    """Borrows the app's Redis pool when first used, so an embedded server starts only then."""
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__()
+        self._app = app
+
+    def _pool(self) -> redis.ConnectionPool:
+        pool: redis.ConnectionPool = kv.client(self._app).connection_pool
+        return pool
+
+    def get_connection(self, *args: Any, **kwargs: Any) -> Any:
+        return self._pool().get_connection(*args, **kwargs)
+
+    def release(self, connection: Any) -> None:
+        self._pool().release(connection)
+
+
+def _limit_login(app: Flask | None = None) -> Response | None:
+    """Count every POST to the login page, by address and by the account typed."""
+    app = app or current_app
+    if request.method != "POST" or request.path.rstrip("/") != app.config["LOGIN_PATH"]:
+        return None
+    limiter: Limiter = app.extensions["security_limiter"]
+    checks = [("login-ip", get_remote_address(), app.config["LOGIN_RATE_LIMIT"])]
+    email = (request.form.get("email") or "").strip().lower()[:200]
+    if email:
+        checks.append(("login-account", email, app.config["LOGIN_ACCOUNT_RATE_LIMIT"]))
+    try:
+        for scope, key, spec in checks:
+            for item in parse_many(spec):
+                if not limiter.limiter.hit(item, scope, key):
+                    log.warning("login rate limit hit (%s)", scope)
+                    return _too_many(item.get_expiry())
+    except redis.RedisError as exc:  # availability over counting: the account lockout still holds
+        log.error("login rate limit unavailable: %s", exc)
+    return None
+
+
+def _too_many(retry_after: int) -> Response:
+    resp = Response("Too many login attempts. Wait a minute and try again.\n", status=429,
+                    mimetype="text/plain")
+    resp.headers["Retry-After"] = str(retry_after)
+    return resp
+
+
+def _headers(resp: Response) -> Response:
+    """Sensible headers everywhere; admin pages also get a strict CSP and no caching."""
+    h = resp.headers
+    h.setdefault("X-Content-Type-Options", "nosniff")
+    h.setdefault("Referrer-Policy", "same-origin")
+    h.setdefault("X-Frame-Options", "DENY")
+    h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:
+        h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if request.path == "/admin" or request.path.startswith("/admin/"):
+        h.setdefault("Content-Security-Policy", ADMIN_CSP)
+        h.setdefault("Cache-Control", "no-store")
+        h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    return resp
+
+
+def retention_job() -> int:
+    """rq job (run daily by web.schedule): purge submitters of long-closed feedback."""
+    from web.db import database
+
+    days = _optional_int(current_app.config["RETENTION_DAYS"])
+    return retention.purge_expired(database().sessionmaker, days)
