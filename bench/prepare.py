@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import psycopg
@@ -14,6 +15,8 @@ from sqlalchemy.engine import make_url
 from bench.settings import Settings
 
 FORBIDDEN_DATABASES = frozenset({"test", "postgres", "template0", "template1"})
+# A production app refuses a missing or well-known key; the bench's is random per run.
+SECRET_KEY = secrets.token_hex(16)
 
 
 def check_targets(settings: Settings) -> None:
@@ -42,7 +45,7 @@ def bench_app(settings: Settings, **extra: Any) -> Flask:
     from web import create_app
 
     return create_app({"DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url,
-                       "SECRET_KEY": "bench", **extra})
+                       "SECRET_KEY": SECRET_KEY, **extra})
 
 
 def prepare(settings: Settings) -> None:
@@ -75,5 +78,5 @@ def server_env(settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("MREJESHO_") and k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(DATABASE_URL=settings.database_url, REDIS_URL=settings.redis_url,
-               SECRET_KEY="bench", PYTHONDONTWRITEBYTECODE="1")
+               SECRET_KEY=SECRET_KEY, PYTHONDONTWRITEBYTECODE="1")
     return env
