@@ -101,7 +101,30 @@ def serve(host: str, port: int) -> None:
     """Run web server and rq worker with scheduler in this process (the embedded default)."""
     from web.embedded import serve as run
 
-    run(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    click.echo(banner(app, host, port))
+    run(app, host, port)
+
+
+def banner(app: Flask, host: str, port: int) -> str:
+    """Where to go once the server is up: a first run explains itself."""
+    shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    base = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+    rules = {rule.rule for rule in app.url_map.iter_rules()}
+    code = app.config["USSD_SERVICE_CODE"]
+    lines = ["", f"Mrejesho is starting on {base}/", ""]
+    if "/simulator" in rules:
+        lines.append(f"  phone simulator  {base}/simulator   dial {code[:-1]}*9*2#, "
+                     f"or text MSAADA to {app.config['AT_SHORT_CODE']}")
+    else:
+        lines.append("  phone simulator  off (it needs MREJESHO_EMBEDDED=true and no "
+                     "MREJESHO_AT_API_KEY)")
+    if any(rule.startswith("/admin") for rule in rules):
+        lines.append(f"  officer admin    {base}/admin/      demo login {DEMO_EMAIL} / "
+                     f"{DEMO_PASSWORD}")
+    lines += [f"  health           {base}/healthz   {base}/readyz", "",
+              "Ctrl-C stops it all: web server, rq worker and scheduler, embedded Redis.", ""]
+    return "\n".join(lines)
 
 
 def init_app(app: Flask) -> None:

@@ -13,7 +13,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -29,6 +38,9 @@ USSD_PATH = "/ussd/africastalking"
 USSD_EVENTS_PATH = "/ussd/africastalking/events"
 SMS_INBOUND_PATH = "/sms/africastalking/inbound"
 OUTBOX_LIMIT = 100
+# Everything the page needs is served by the app: nothing from elsewhere may load or be called.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+       "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 # Africa's Talking network codes for Tanzania; 99999 is the AT sandbox ("Athena").
 NETWORKS = (
@@ -51,6 +63,13 @@ def init_app(app: Flask) -> None:
 
 def is_mounted(app: Flask) -> bool:
     return bp.name in app.blueprints
+
+
+@bp.after_request
+def _headers(resp: Response) -> Response:
+    resp.headers.setdefault("Content-Security-Policy", CSP)
+    resp.headers.setdefault("Cache-Control", "no-store")
+    return resp
 
 
 @bp.get("")
