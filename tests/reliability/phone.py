@@ -32,6 +32,11 @@ class Phone:
         """The aggregator sends the last hop again."""
         return self._post("*".join(self.inputs))
 
+    def _post_as(self, other: Phone) -> str:
+        """Send ``other``'s current hop from this client (a concurrent duplicate)."""
+        self.session_id, self.number = other.session_id, other.number
+        return self._post("*".join(other.inputs))
+
     def _post(self, text: str) -> str:
         resp = self.client.post(self.path + self.query, data={
             "sessionId": self.session_id, "serviceCode": "*152*00#",
