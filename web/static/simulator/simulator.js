@@ -283,7 +283,9 @@
     var items = (sent[phone()] || []).map(function (m) {
       return {dir: "out", text: m.text, at: m.at, note: m.status};
     }).concat(outbox.map(function (m) {
-      return {dir: "in", text: m.text, at: m.created_at, note: m.purpose + " \u00b7 " + m.status};
+      var note = m.status === "queued" ? "queued: the worker has not sent it yet" : m.status;
+      return {dir: "in", text: m.text, at: m.created_at, status: m.status,
+              note: m.purpose + " \u00b7 " + note};
     }));
     items.sort(function (a, b) { return Date.parse(a.at) - Date.parse(b.at); });
     var list = $("thread");
@@ -291,6 +293,7 @@
     items.forEach(function (m) {
       var li = document.createElement("li");
       li.className = "bubble " + m.dir;
+      li.dataset.status = m.status || "";
       var body = document.createElement("p");
       body.textContent = m.text;
       var meta = document.createElement("small");
