@@ -1,7 +1,8 @@
 """Bytes of Redis per active USSD session: ``MEMORY USAGE`` of every key the sessions made.
 
-N sessions are walked (through the real endpoint, by the test client) to the deepest
-screen before confirming, where a session holds the most: its state and its draft.
+N sessions are walked (through the real endpoint, by the test client) to the confirm
+screen, the deepest before sending, where a session holds the most: its state, its
+draft with a 70-letter description, and its back stack.
 Every key in the bench's Redis db except rq's is counted, so whatever the USSD code
 keeps per session (state, draft, idempotent replies, locks) is in the figure.
 """
@@ -16,7 +17,7 @@ from typing import Any
 from bench.prepare import bench_app, flush_redis
 from bench.report import Figure, Report
 from bench.settings import Settings
-from bench.ussd import DEFAULT_HOPS
+from bench.ussd import SUBMIT_WALK
 
 SECTION = "session"
 TARGET = 1024.0
@@ -24,7 +25,7 @@ TARGET = 1024.0
 
 def session_hops() -> list[str]:
     raw = os.environ.get("BENCH_SESSION_HOPS")
-    return raw.split(",") if raw is not None else list(DEFAULT_HOPS)
+    return raw.split(",") if raw is not None else SUBMIT_WALK[:-1]
 
 
 def _key_shape(key: bytes) -> str:

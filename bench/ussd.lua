@@ -27,7 +27,7 @@ local slots, cursor, started = {}, 0, 0
 local function new_session(slot)
   started = started + 1
   slot.id = string.format("bench-%d-%d-%d", tid, started, math.random(1, 1000000000))
-  slot.phone = string.format("%%2B25571%07d", (tid * 1000003 + started) % 10000000)
+  slot.phone = string.format("%%2B25571%07d", math.random(0, 9999999))
   slot.hop = 1
 end
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import random
 from typing import Any
 
 from bench.loadgen import gunicorn, run_wrk, walk
@@ -13,6 +14,12 @@ from bench.settings import Settings
 
 # The walk a citizen makes before choosing a kind: root menu, 9, e-Mrejesho, Lalamiko.
 DEFAULT_HOPS = ["", "9", "9*2", "9*2*1"]
+DESCRIPTION = "Maji hayatoki kwa wiki mbili mtaa wa Mbezi, tumeomba msaada mara tatu"
+_D = "9*2*1*1*1*" + DESCRIPTION
+# A whole complaint: kind, Wizara, the first ministry, the text, go on, with my number,
+# skip the name, send. The last hop is the submit (SQL insert, Events, enqueue).
+SUBMIT_WALK = ["", "9", "9*2", "9*2*1", "9*2*1*1", "9*2*1*1*1", _D, _D + "*1", _D + "*1*1",
+               _D + "*1*1*1", _D + "*1*1*1*1"]
 WARMUP_SECONDS = 2
 ROUNDS = 2
 SECTION = "ussd"
@@ -67,6 +74,7 @@ def run(settings: Settings, report: Report) -> None:
     if app is None:
         report.pending(SECTION, "navigation hops", "x bare", "ussd.views has not landed", 0.8)
         return
+    walk_rate = submit_walk(settings, report)
     report.add(
         Figure(SECTION, "navigation hops", app["rps"], "req/s"),
         Figure(SECTION, "hops vs bare", app["rps"] / bare["rps"], "x bare", 0.8, ">="),
@@ -74,4 +82,24 @@ def run(settings: Settings, report: Report) -> None:
         Figure(SECTION, f"hop p99 at {conns} sessions", app["p99_ms"], "ms", 50, "<=",
                note=f"{settings.describe_server()}; wrk -c {conns} closed loop, no think "
                     f"time; {ROUNDS} alternating rounds each; hops {path!r}"),
-        Figure(SECTION, "hop errors (non-2xx, socket)", float(app["errors"]), "count", 0, "<="))
+        Figure(SECTION, "hop errors (non-2xx, socket)", float(app["errors"]), "count", 0, "<="),
+        Figure(SECTION, f"whole USSD submissions ({len(SUBMIT_WALK)} hops)",
+               walk_rate["rps"] / len(SUBMIT_WALK), "/s",
+               note=f"wrk walking {SUBMIT_WALK!r}; p99 of any hop "
+                    f"{walk_rate['p99_ms']:.0f} ms, errors {walk_rate['errors']}"))
+
+
+def submit_walk(settings: Settings, report: Report) -> dict[str, Any]:
+    """Whole submissions through the endpoint: every walk ends with the confirm hop."""
+    screens = []
+    flush_redis(settings)
+    with gunicorn(settings, "wsgi:app", server_env(settings)) as base:
+        phone = f"+25571{random.randrange(10_000_000):07d}"  # a fresh number: no rate limit
+        screens = walk(base, SUBMIT_WALK, f"bench-walk-{phone}", phone)
+        if not screens[-1].startswith("END "):
+            raise RuntimeError(f"the walk did not end in a submission: {screens[-1]!r}")
+        result = combine([run_wrk(settings, base, SUBMIT_WALK, max(3, settings.duration // 2))])
+    flush_redis(settings)
+    result["last_screen"] = screens[-1]
+    report.details["ussd_submit_walk"] = result
+    return result
