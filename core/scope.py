@@ -1,12 +1,15 @@
 """Which feedback an officer may see: their institution, a head's subtree, or all.
 
+Feedback escalated for being overdue (core.accountability) is also seen by the
+officers of its institution's parent, which must now see it answered.
+
 Anything outside the scope is reported as not found, never as forbidden, so a
 guessed URL tells nothing.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from core.errors import UnknownFeedback
@@ -45,12 +48,18 @@ def scope_filter(session: Session, officer: Officer) -> ColumnElement[bool]:
     ids = visible_institution_ids(session, officer)
     if ids is None:
         return true()
-    return or_(Feedback.institution_id.in_(ids), Feedback.appeal_institution_id.in_(ids))
+    escalated_here = and_(Feedback.escalated.is_(True), Feedback.institution_id.in_(
+        select(Institution.id).where(Institution.parent_id.in_(ids))))
+    return or_(Feedback.institution_id.in_(ids), Feedback.appeal_institution_id.in_(ids),
+               escalated_here)
 
 
 def in_scope(session: Session, officer: Officer, feedback: Feedback) -> bool:
+    """In scope as :func:`scope_filter` says; escalated feedback is seen by the parent too."""
     ids = visible_institution_ids(session, officer)
-    return ids is None or feedback.institution_id in ids or feedback.appeal_institution_id in ids
+    if ids is None or feedback.institution_id in ids or feedback.appeal_institution_id in ids:
+        return True
+    return feedback.escalated and feedback.institution.parent_id in ids
 
 
 def check_scope(session: Session, officer: Officer, feedback: Feedback) -> None:

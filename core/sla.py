@@ -55,3 +55,8 @@ def answer_due(kind: str, start: datetime, policy: Policy = DEFAULT_POLICY) -> d
 
 def transfer_due(start: datetime, policy: Policy = DEFAULT_POLICY) -> datetime:
     return add_working_days(start, policy.transfer_days)
+
+
+def acknowledge_due(start: datetime, policy: Policy = DEFAULT_POLICY) -> datetime:
+    """When a new feedback should have been acknowledged (taken in hand or answered)."""
+    return add_working_days(start, policy.acknowledge_days)

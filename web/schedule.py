@@ -1,0 +1,104 @@
+"""The periodic jobs, and the table rq's cron scheduler runs them from.
+
+Scheduling is rq's own (:class:`rq.cron.CronScheduler`): it enqueues each job
+on the ``default`` queue when due, and the ordinary workers run it inside the
+app context (``web.worker``). Production runs exactly one scheduler process
+beside the workers::
+
+    rq worker --with-scheduler -w web.worker.AppWorker --url "$REDIS_URL" default
+    rq cron --url "$REDIS_URL" web.cron
+
+(``web.cron`` is the config module ``rq cron`` imports; cron expressions are in
+the scheduler's local time, so run it with ``TZ=Africa/Dar_es_Salaam``). The
+embedded default drives the same CronScheduler from a thread of its one
+process (``web.embedded``).
+
+Jobs are module-level functions without arguments that open their own
+session and commit it; the core functions they call are idempotent, so a
+duplicate run (two schedulers, a retry) changes nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+
+from core import accountability
+from web.db import database
+
+log = logging.getLogger(__name__)
+
+QUEUE = "default"
+# The SMS helper's sweeper, named by string so this module loads before it exists.
+SWEEP_SMS = "sms.jobs.sweep_queued_messages"
+
+
+def send_reminders() -> int:
+    """Daily: SMS each institution head the list of their overdue feedback."""
+    with database().sessionmaker() as session:
+        sent = accountability.send_reminders(session)
+        session.commit()
+    log.info("reminded %d heads", len(sent))
+    return len(sent)
+
+
+def escalate_overdue() -> int:
+    """Escalate feedback unanswered at twice its due time to the parent institution."""
+    with database().sessionmaker() as session:
+        refs = accountability.escalate_overdue(session)
+        session.commit()
+    log.info("escalated %d feedback", len(refs))
+    return len(refs)
+
+
+def close_expired() -> int:
+    """Close answered feedback whose appeal window has ended."""
+    with database().sessionmaker() as session:
+        refs = accountability.close_expired(session)
+        session.commit()
+    log.info("closed %d answered feedback", len(refs))
+    return len(refs)
+
+
+def sweep_sms() -> Any:
+    """Hand queued SMS that never reached rq (Redis was down at commit) to the sender."""
+    module_name, _, name = SWEEP_SMS.rpartition(".")
+    try:
+        sweep: Callable[[], Any] = getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError):
+        log.warning("%s is not available; queued SMS are not swept", SWEEP_SMS)
+        return None
+    return sweep()
+
+
+@dataclass(frozen=True)
+class Periodic:
+    func: Callable[[], Any]
+    cron: str | None = None      # a crontab line, in the scheduler's local time
+    interval: int | None = None  # seconds; the first run is at the scheduler's start
+    timeout: int = 600
+
+
+JOBS: tuple[Periodic, ...] = (
+    Periodic(send_reminders, cron="0 7 * * *"),
+    Periodic(escalate_overdue, interval=3600),
+    Periodic(close_expired, interval=3600),
+    Periodic(sweep_sms, interval=300, timeout=240),
+)
+
+
+def register_jobs(register: Callable[..., Any], jobs: tuple[Periodic, ...] = JOBS) -> None:
+    """Register ``jobs`` with ``rq.cron.register`` or a ``CronScheduler``'s ``register``."""
+    for job in jobs:
+        register(job.func, QUEUE, cron=job.cron, interval=job.interval, job_timeout=job.timeout)
+
+
+def init_app(app: Flask) -> None:
+    """The embedded default reads the table from here; ``rq cron web.cron`` imports it."""
+    app.config.setdefault("SCHEDULE_IN_PROCESS", True)  # web.embedded drives the cron
+    app.extensions["schedule"] = JOBS
