@@ -122,8 +122,9 @@ def banner(app: Flask, host: str, port: int) -> str:
     if any(rule.startswith("/admin") for rule in rules):
         lines.append(f"  officer admin    {base}/admin/      demo login {DEMO_EMAIL} / "
                      f"{DEMO_PASSWORD}")
+    redis = "" if app.config.get("REDIS_URL") else ", embedded Redis"
     lines += [f"  health           {base}/healthz   {base}/readyz", "",
-              "Ctrl-C stops it all: web server, rq worker and scheduler, embedded Redis.", ""]
+              f"Ctrl-C stops it all: web server, rq worker and scheduler{redis}.", ""]
     return "\n".join(lines)
 
 
