@@ -281,7 +281,7 @@
 
   function render() {
     var items = (sent[phone()] || []).map(function (m) {
-      return {dir: "out", text: m.text, at: m.at, note: m.status};
+      return {dir: "out", text: m.text, at: m.at, note: m.status, status: m.status};
     }).concat(outbox.map(function (m) {
       var note = m.status === "queued" ? "queued: the worker has not sent it yet" : m.status;
       return {dir: "in", text: m.text, at: m.created_at, status: m.status,
