@@ -59,6 +59,12 @@
   var sent = {};        // phone -> [{text, at, status}] the SMS this page sent
   var outbox = [];      // the outbox of the current number, from the server
   var pollTimer = null;
+  var idleTimer = null;
+  var firstPoll = true;
+  var seen = {};        // outbox ids already announced to a screen reader
+  // Networks drop a USSD session left waiting this long (typically 2-3 minutes).
+  var IDLE_MS = 180000;
+  var HOP_TIMEOUT_MS = 15000;
 
   function phone() { return $("phone-number").value.trim(); }
   function network() { return $("network").value; }
@@ -68,18 +74,26 @@
   function post(url, fields) {
     var body = new URLSearchParams(fields);
     var t0 = performance.now();
-    return fetch(url, {method: "POST", body: body, credentials: "omit",
+    // The aggregator waits about 10-15 s for an answer, then gives up on the hop.
+    var abort = new AbortController();
+    var timer = setTimeout(function () { abort.abort(); }, HOP_TIMEOUT_MS);
+    return fetch(url, {method: "POST", body: body, credentials: "omit", signal: abort.signal,
                        headers: {"Accept": "text/plain, */*"}})
       .then(function (res) {
         return res.text().then(function (text) {
           var entry = {url: url, fields: fields, status: res.status, body: text,
                        ms: Math.round(performance.now() - t0)};
+          clearTimeout(timer);
           log(entry);
           return entry;
         });
       })
       .catch(function (err) {
-        var entry = {url: url, fields: fields, status: 0, body: String(err), ms: 0};
+        clearTimeout(timer);
+        var why = abort.signal.aborted ? "no answer within " + HOP_TIMEOUT_MS / 1000 + " s"
+                                       : String(err);
+        var entry = {url: url, fields: fields, status: 0, body: why,
+                     ms: Math.round(performance.now() - t0)};
         log(entry);
         return entry;
       });
@@ -124,6 +138,8 @@
 
   function setActive(active) {
     ussd.active = active;
+    clearTimeout(idleTimer);
+    if (active) idleTimer = setTimeout(timeout, IDLE_MS);
     $("reply-form").hidden = !active;
     $("ended-keys").hidden = active || ussd.sessionId === null;
     $("retry").disabled = ussd.last === null;
@@ -210,6 +226,14 @@
                   date: new Date().toISOString(), errorMessage: error || "",
                   cost: "0", lastAppResponse: $("screen-text").textContent};
     if (settings.channels.ussd) post(settings.ussdEventsUrl, fields);
+  }
+
+  function timeout() {
+    if (!ussd.active) return;
+    endNotice("Incomplete", "session timed out");
+    showScreen("Session timed out: the network ends a USSD session left waiting for " +
+               IDLE_MS / 60000 + " minutes.", "Ended");
+    setActive(false);
   }
 
   function cancel() {
@@ -304,7 +328,17 @@
       list.appendChild(li);
     });
     $("thread-empty").hidden = items.length > 0;
+    announce();
     if (items.length) list.lastChild.scrollIntoView({block: "nearest"});
+  }
+
+  function announce() {
+    var fresh = outbox.filter(function (m) { return !seen[m.id]; });
+    outbox.forEach(function (m) { seen[m.id] = true; });
+    if (fresh.length) {
+      $("sms-announce").textContent = "New SMS from " + settings.shortCode + ": " +
+        fresh[fresh.length - 1].text;
+    }
   }
 
   function poll() {
@@ -318,6 +352,10 @@
         if (number !== phone()) return;
         $("phone-error").textContent = res.ok ? "" : data.message;
         var fresh = res.ok ? data.messages : [];
+        if (firstPoll) {  // what was there before is history, not news
+          fresh.forEach(function (m) { seen[m.id] = true; });
+          firstPoll = false;
+        }
         if (JSON.stringify(fresh) !== JSON.stringify(outbox)) { outbox = fresh; render(); }
         if (res.ok && data.language && document.activeElement !== $("language")) {
           $("language").value = data.language;
@@ -335,6 +373,8 @@
 
   function changePhone() {
     outbox = [];
+    seen = {};
+    firstPoll = true;
     newSession();
     render();
     poll();
@@ -347,6 +387,7 @@
     });
     $("dial-form").addEventListener("submit", function (e) { e.preventDefault(); dial(); });
     $("reply-form").addEventListener("submit", reply);
+    $("reply").addEventListener("keydown", function (e) { if (e.key === "Escape") cancel(); });
     $("cancel").addEventListener("click", cancel);
     $("ok").addEventListener("click", newSession);
     $("new-session").addEventListener("click", newSession);
