@@ -44,3 +44,29 @@ def test_daily_limit_is_a_rolling_window(app, session) -> None:
     with pytest.raises(RateLimited):
         submit_feedback(session, _sub(), now=start + timedelta(hours=22))
     submit_feedback(session, _sub(), now=start + timedelta(hours=24, minutes=1))
+
+
+def test_a_flooding_phone_gets_the_rate_limited_screen_over_ussd(app, monkeypatch) -> None:
+    import re
+
+    from sqlalchemy import func, select
+
+    from core.models import Feedback
+    from tests.reliability.conftest import endpoint_or_skip
+    from tests.reliability.phone import SUBMIT, Phone
+
+    endpoint_or_skip(app, "/ussd/africastalking")
+    info = app.extensions["db"].sessionmaker.kw["info"]
+    monkeypatch.setitem(info, LIMITS_KEY, SubmissionLimits(per_hour=2, per_day=None))
+    phone = Phone(app.test_client(), number="+255713000111")
+    bodies = []
+    for _ in range(3):
+        phone.dial()
+        for value in [*SUBMIT, "1"]:
+            body = phone.send(value)
+        bodies.append(body)
+    assert all(re.search(r"\d{10}", b) for b in bodies[:2])
+    assert bodies[2].startswith("END ") and not re.search(r"\d{10}", bodies[2])
+    assert "nyingi" in bodies[2] or "too many" in bodies[2], bodies[2]
+    with app.extensions["db"].sessionmaker() as s:
+        assert s.scalar(select(func.count()).select_from(Feedback)) == 2
