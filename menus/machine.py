@@ -1,0 +1,273 @@
+"""The e-Mrejesho tree as a pure state machine: ``step(state, input) -> (state, screen)``.
+
+No I/O happens here: the directory snapshot comes in, and whatever needs the
+database (submit, track, appeal, language) is returned as an effect that the
+channel runs before calling :meth:`Menu.finish` with the outcome. That keeps
+every screen reachable from a test without a server, and a hop fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from core.directory import Directory
+from core.errors import InvalidReference
+from core.i18n import translator
+from core.references import parse_reference
+
+from menus import texts
+from menus.screens import BACK, HOME, MORE, Screen, compose, kind_name, list_body, page_count, pick
+from menus.state import Draft, State
+
+MIN_TEXT = 3
+MAX_DESCRIPTION = 400   # over USSD: a few screens, and the session stays under 1 KB
+MAX_NAME = 60
+MAX_LETTERS = 20
+FLOW = frozenset({"group", "list", "search", "desc", "desc_more", "identity", "name", "confirm"})
+TEXT_NODES = frozenset({"search", "desc", "name", "track", "appeal", "reason"})
+GROUPS = ("g:ministry", "g:regional_secretariat", "r", "g:agency")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an effect returned: ``code`` empty on success."""
+
+    code: str = ""
+    reference: str = ""
+    kind: str = ""
+    institution: str = ""
+    status: str = ""
+    date: str = ""
+
+
+Handler = Callable[[State, str], tuple[State, Screen]]
+
+
+class Menu:
+    """The tree over one directory snapshot; safe to share between threads."""
+
+    def __init__(self, directory: Directory) -> None:
+        self.directory = directory
+        from menus.render import Renderer
+
+        self.renderer = Renderer(directory)
+        self._handlers: dict[str, Handler] = {
+            "root": self._root, "gov": self._gov, "home": self._home, "resume": self._resume,
+            "group": self._group, "list": self._list, "search": self._search,
+            "desc": self._desc, "desc_more": self._desc_more, "identity": self._identity,
+            "name": self._name, "confirm": self._confirm, "track": self._track,
+            "appeal": self._appeal, "reason": self._reason, "lang": self._lang}
+
+    # -- the machine ------------------------------------------------------------------
+    def step(self, state: State, raw: str) -> tuple[State, Screen]:
+        choice = raw.strip()
+        if choice == HOME:
+            state, screen = self.home(state)
+        elif choice == BACK and state.back:
+            node, page, arg = state.back[-1]
+            state = replace(state, node=node, page=page, arg=arg, back=state.back[:-1], error="")
+            state, screen = state, self.show(state)
+        else:
+            state, screen = self._handlers[state.node](replace(state, error=""), choice)
+        return self._track_draft(state), screen
+
+    def show(self, state: State) -> Screen:
+        return Screen(compose(state.lang, state.error, self.renderer.body(state)))
+
+    def home(self, state: State) -> tuple[State, Screen]:
+        base = (("root", 0, ""), ("gov", 0, ""))
+        node = "resume" if state.offer and state.draft is not None else "home"
+        state = replace(state, node=node, page=0, arg="", back=base, error="")
+        return state, self.show(state)
+
+    def _again(self, state: State, reason: str) -> tuple[State, Screen]:
+        state = replace(state, error=reason)
+        return state, self.show(state)
+
+    def _go(self, state: State, node: str, page: int = 0, arg: str = "") -> tuple[State, Screen]:
+        state = state.go(node, page, arg)
+        return state, self.show(state)
+
+    def _track_draft(self, state: State) -> State:
+        """Keep where the citizen is in the draft, so a redial can continue there."""
+        if state.draft is None or state.node not in FLOW:
+            return state
+        draft = replace(state.draft, node=state.node, page=state.page, arg=state.arg)
+        return replace(state, draft=draft)
+
+    # -- menus ------------------------------------------------------------------------
+    def _root(self, state: State, choice: str) -> tuple[State, Screen]:
+        return self._go(state, "gov") if choice == "9" else self._again(state, texts.INVALID_CHOICE)
+
+    def _gov(self, state: State, choice: str) -> tuple[State, Screen]:
+        return self.home(state) if choice == "2" else self._again(state, texts.INVALID_CHOICE)
+
+    def _home(self, state: State, choice: str) -> tuple[State, Screen]:
+        if choice in ("1", "2", "3", "4", "5"):
+            kind = texts.KIND_ORDER[int(choice) - 1]
+            return self._go(replace(state, draft=Draft(kind=kind), offer=False), "group")
+        target = {"6": "track", "7": "appeal", "8": "lang"}.get(choice)
+        return self._go(state, target) if target else self._again(state, texts.INVALID_CHOICE)
+
+    def _resume(self, state: State, choice: str) -> tuple[State, Screen]:
+        if choice == "1" and state.draft is not None:
+            d = state.draft
+            back = (("root", 0, ""), ("gov", 0, ""), ("home", 0, ""))
+            state = replace(state, node=d.node, page=d.page, arg=d.arg, back=back, offer=False)
+            return state, self.show(state)
+        if choice == "2":
+            return self.home(replace(state, draft=None, offer=False))
+        return self._again(state, texts.INVALID_CHOICE)
+
+    def _group(self, state: State, choice: str) -> tuple[State, Screen]:
+        if choice in ("1", "2", "3", "4"):
+            return self._go(state, "list", 0, GROUPS[int(choice) - 1])
+        if choice == "5":
+            return self._go(state, "search")
+        if choice == "6" and self.directory.triage:
+            return self._chosen(state, self.directory.triage)
+        return self._again(state, texts.INVALID_CHOICE)
+
+    def _list(self, state: State, choice: str) -> tuple[State, Screen]:
+        title, codes = self.renderer.list_items(state)
+        labels = self.renderer.labels(state.arg, codes)
+        if choice == MORE:
+            if state.page + 1 >= page_count(state.lang, title, labels):
+                return self._again(state, texts.NO_MORE)
+            return self._go(state, "list", state.page + 1, state.arg)
+        index = pick(state.lang, title, labels, state.page, choice)
+        if index is None:
+            return self._again(state, texts.INVALID_CHOICE)
+        if state.arg == "r":
+            return self._go(state, "list", 0, "c:" + codes[index])
+        return self._chosen(state, codes[index])
+
+    def _chosen(self, state: State, code: str) -> tuple[State, Screen]:
+        assert state.draft is not None
+        return self._go(replace(state, draft=replace(state.draft, institution=code)), "desc")
+
+    def _search(self, state: State, choice: str) -> tuple[State, Screen]:
+        letters = " ".join(choice.split())[:MAX_LETTERS]
+        if len(letters) < 2:
+            return self._again(state, texts.TOO_SHORT)
+        if not self.directory.search(letters):
+            return self._again(state, texts.NO_MATCH)
+        return self._go(state, "list", 0, "q:" + letters)
+
+    # -- free text ----------------------------------------------------------------------
+    def _desc(self, state: State, text: str) -> tuple[State, Screen]:
+        assert state.draft is not None
+        clean = " ".join(text.split())
+        if len(clean) < MIN_TEXT:
+            return self._again(state, texts.TOO_SHORT)
+        old = state.draft.description if state.arg == "more" else ""
+        joined = f"{old} {clean}".strip()
+        full = len(joined) > MAX_DESCRIPTION
+        draft = replace(state.draft, description=joined[:MAX_DESCRIPTION])
+        state, screen = self._go(replace(state, draft=draft), "desc_more")
+        return (self._again(state, texts.DESC_FULL) if full else (state, screen))
+
+    def _desc_more(self, state: State, choice: str) -> tuple[State, Screen]:
+        assert state.draft is not None
+        if choice == "1":
+            return self._go(state, "identity")
+        if choice == "2" and len(state.draft.description) < MAX_DESCRIPTION:
+            return self._go(state, "desc", 0, "more")
+        reason = texts.DESC_FULL if choice == "2" else texts.INVALID_CHOICE
+        return self._again(state, reason)
+
+    def _identity(self, state: State, choice: str) -> tuple[State, Screen]:
+        assert state.draft is not None
+        if choice == "1":
+            draft = replace(state.draft, anonymous=False, named=True)
+            return self._go(replace(state, draft=draft), "name")
+        if choice == "2":
+            draft = replace(state.draft, anonymous=True, named=False, name="")
+            return self._go(replace(state, draft=draft), "confirm")
+        return self._again(state, texts.INVALID_CHOICE)
+
+    def _name(self, state: State, text: str) -> tuple[State, Screen]:
+        assert state.draft is not None
+        clean = " ".join(text.split())
+        if clean == "1":
+            clean = ""
+        elif len(clean) < 2:
+            return self._again(state, texts.TOO_SHORT)
+        elif len(clean) > MAX_NAME:
+            return self._again(state, texts.TOO_LONG)
+        return self._go(replace(state, draft=replace(state.draft, name=clean)), "confirm")
+
+    def _confirm(self, state: State, choice: str) -> tuple[State, Screen]:
+        if choice == "1":
+            return state, Screen("", effect=("submit",))
+        if choice == "2":
+            t = translator(state.lang)
+            return replace(state, draft=None), Screen(t._("Your draft is deleted."), end=True)
+        return self._again(state, texts.INVALID_CHOICE)
+
+    def _reference(self, state: State, text: str) -> str | None:
+        try:
+            return parse_reference(text)
+        except InvalidReference:
+            return None
+
+    def _track(self, state: State, text: str) -> tuple[State, Screen]:
+        ref = self._reference(state, text)
+        if ref is None:
+            return self._again(state, texts.BAD_REFERENCE)
+        return replace(state, arg=ref), Screen("", effect=("track", ref))
+
+    def _appeal(self, state: State, text: str) -> tuple[State, Screen]:
+        ref = self._reference(state, text)
+        if ref is None:
+            return self._again(state, texts.BAD_REFERENCE)
+        return self._go(state, "reason", 0, ref)
+
+    def _reason(self, state: State, text: str) -> tuple[State, Screen]:
+        clean = " ".join(text.split())
+        if len(clean) < MIN_TEXT:
+            return self._again(state, texts.TOO_SHORT)
+        return state, Screen("", effect=("appeal", state.arg, clean[:MAX_DESCRIPTION]))
+
+    def _lang(self, state: State, choice: str) -> tuple[State, Screen]:
+        lang = {"1": "sw", "2": "en"}.get(choice)
+        if lang is None:
+            return self._again(state, texts.INVALID_CHOICE)
+        return state, Screen("", effect=("language", lang))
+
+    # -- after an effect ----------------------------------------------------------------
+    def finish(self, state: State, effect: tuple[str, ...], out: Outcome) -> tuple[State, Screen]:
+        """The screen that follows an effect the channel ran, given what it returned."""
+        name = effect[0]
+        if name == "language" and not out.code:
+            state, screen = self.home(replace(state, lang=effect[1], offer=False))
+            return self._again(state, texts.LANGUAGE_SET)
+        if name == "track" and out.code in ("unknown_feedback", "invalid_reference"):
+            return self._again(state, texts.UNKNOWN_REFERENCE)
+        t = translator(state.lang)
+        if out.code:
+            message = texts.ERRORS.get(out.code, texts.GENERIC_ERROR)
+            return state, Screen(compose(state.lang, "", t._(message)), end=True)
+        if name == "submit":
+            return replace(state, draft=None), self.renderer.submitted(state, out)
+        if name == "track":
+            return state, self.renderer.tracked(state, out)
+        return state, Screen(compose(state.lang, "", t._(
+            "Your appeal on %(ref)s is received; the next level will answer it.",
+            ref=effect[1])), end=True)
+
+    def apology(self, lang: str, message: str = texts.APOLOGY) -> Screen:
+        return apology(lang, message)
+
+    def kind_name(self, lang: str, kind: str) -> str:
+        return kind_name(lang, kind)
+
+
+def apology(lang: str, message: str = texts.APOLOGY) -> Screen:
+    """An END screen for when the service itself failed; needs no directory."""
+    return Screen(compose(lang, "", translator(lang)._(message)), end=True)
+
+
+__all__ = ["Menu", "Outcome", "apology", "list_body"]
+

@@ -1,0 +1,95 @@
+"""The state of one USSD session and of a citizen's draft, small enough for Redis.
+
+A session must cost under a kilobyte, so both serialise to compact JSON with
+one-letter keys; the draft lives under the phone number (kept 30 minutes for
+a redial) and the rest under the session id (idle TTL of a few minutes).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from typing import Any
+
+# A screen: (node, page, argument). The argument names the list or carries a reference.
+Frame = tuple[str, int, str]
+MAX_BACK = 10
+
+
+@dataclass(frozen=True)
+class Draft:
+    kind: str
+    node: str = "group"
+    page: int = 0
+    arg: str = ""
+    institution: str = ""
+    description: str = ""
+    anonymous: bool = False
+    named: bool = False
+    name: str = ""
+
+    def encode(self) -> bytes:
+        data = {"k": self.kind, "n": self.node, "p": self.page, "a": self.arg,
+                "i": self.institution, "d": self.description, "y": int(self.anonymous),
+                "w": int(self.named), "m": self.name}
+        return json.dumps({k: v for k, v in data.items() if v not in ("", 0)},
+                          separators=(",", ":"), ensure_ascii=False).encode()
+
+    @classmethod
+    def decode(cls, raw: bytes | None) -> Draft | None:
+        if not raw:
+            return None
+        d: dict[str, Any] = json.loads(raw)
+        return cls(kind=d["k"], node=d.get("n", "group"), page=d.get("p", 0),
+                   arg=d.get("a", ""), institution=d.get("i", ""),
+                   description=d.get("d", ""), anonymous=bool(d.get("y")),
+                   named=bool(d.get("w")), name=d.get("m", ""))
+
+
+@dataclass(frozen=True)
+class State:
+    lang: str = "sw"
+    node: str = "root"
+    page: int = 0
+    arg: str = ""
+    back: tuple[Frame, ...] = ()
+    draft: Draft | None = None
+    offer: bool = False           # a kept draft not yet offered in this session
+    error: str = ""               # msgid of the one-line reason shown above the screen
+    # What the store needs to take the next input and to answer a retry.
+    consumed: int = -1            # characters of the aggregator's text already taken
+    digest: int = 0               # crc32 of that text
+    hop: str = ""                 # key of the last hop answered
+    reply: str = ""               # the body it got
+
+    @property
+    def frame(self) -> Frame:
+        return (self.node, self.page, self.arg)
+
+    def go(self, node: str, page: int = 0, arg: str = "", push: bool = True) -> State:
+        back = (self.back + (self.frame,))[-MAX_BACK:] if push else self.back
+        return replace(self, node=node, page=page, arg=arg, back=back, error="")
+
+    def encode(self) -> bytes:
+        """The session key's value; the draft is stored apart, under the phone number."""
+        data = {"l": self.lang, "n": self.node, "p": self.page, "a": self.arg,
+                "b": [list(f) for f in self.back], "o": int(self.offer), "e": self.error,
+                "c": self.consumed, "g": self.digest, "h": self.hop, "r": self.reply}
+        return json.dumps({k: v for k, v in data.items() if v not in ("", 0, [])},
+                          separators=(",", ":"), ensure_ascii=False).encode()
+
+    @classmethod
+    def decode(cls, raw: bytes, draft: Draft | None) -> State:
+        d: dict[str, Any] = json.loads(raw)
+        return cls(lang=d.get("l", "sw"), node=d.get("n", "root"), page=d.get("p", 0),
+                   arg=d.get("a", ""), back=tuple((f[0], f[1], f[2]) for f in d.get("b", [])),
+                   draft=draft, offer=bool(d.get("o")), error=d.get("e", ""),
+                   consumed=d.get("c", 0), digest=d.get("g", 0), hop=d.get("h", ""),
+                   reply=d.get("r", ""))
+
+
+def new_state(lang: str, draft: Draft | None = None) -> State:
+    return State(lang=lang, draft=draft, offer=draft is not None)
+
+
+__all__ = ["Draft", "Frame", "State", "new_state", "replace"]

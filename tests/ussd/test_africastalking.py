@@ -1,0 +1,227 @@
+"""Whole sessions through ``POST /ussd/africastalking``, as Africa's Talking sends them."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import func, select
+
+from core.models import Feedback, OutboundMessage, Subscriber
+from core.services import answer_feedback, find_feedback
+
+PHONE = "+255712345678"
+
+
+def count(session, model=Feedback) -> int:
+    session.expire_all()
+    return session.scalar(select(func.count()).select_from(model))
+
+
+def to_confirm(s, text: str = "Barabara ya kijiji*imeharibika") -> str:
+    s.dial()
+    s.send("9", "2", "1")              # e-Mrejesho, Lalamiko
+    s.send("4")                         # agencies
+    s.send("1")                         # first agency on page 1
+    s.send(text)
+    s.send("1", "2")                    # go on, anonymous
+    return s.text
+
+
+def test_submit_a_complaint_with_a_star_in_the_text(at, session) -> None:
+    s = at()
+    assert "9 " in s.dial()
+    assert "2 e-Mrejesho" in s.send("9")
+    home = s.send("2")
+    assert "1 Lalamiko" in home and "8 Lugha/Language" in home
+    assert "Lalamiko: chagua taasisi" in s.send("1")
+    ministries = s.send("1")
+    assert ministries.startswith("CON Wizara\n1 ")
+    desc = s.send("2")
+    assert desc.startswith("CON Eleza kwa ")
+    assert "Umeandika herufi" in s.send("Maji*hayatoki tangu jana")
+    more = s.send("2")
+    assert "Endelea kuandika" in more
+    assert "Nijulikane kwa namba yangu" in s.send("kwa siku tatu", "1")
+    s.send("1")                         # known, with my number
+    confirm = s.send("Asha Juma")
+    assert '"Maji*hayatoki tangu jana kwa siku tatu"' in confirm
+    assert "Asha Juma" in confirm
+    done = s.send("1")
+    assert done.startswith("END Asante. Namba yako ya kumbukumbu ni ")
+    ref = done.split("ni ")[1][:10]
+    feedback = find_feedback(session, ref)
+    assert feedback.description == "Maji*hayatoki tangu jana kwa siku tatu"
+    assert (feedback.kind, feedback.channel, feedback.submitter_name) == (
+        "complaint", "ussd", "Asha Juma")
+    assert feedback.submitter_phone == PHONE and not feedback.anonymous
+    sms = session.scalars(select(OutboundMessage)).all()
+    assert [(m.phone, m.purpose) for m in sms] == [(PHONE, "reference")]
+    assert ref in sms[0].text
+
+
+def test_dial_through_lands_on_e_mrejesho(at) -> None:
+    assert at().dial("9*2").startswith("CON e-Mrejesho\n1 Lalamiko")
+    s = at(service_code="*152*00*9*2#")
+    assert s.dial().startswith("CON e-Mrejesho\n1 Lalamiko")
+    assert "chagua taasisi" in s.send("2")
+
+
+def test_retry_of_the_submit_hop_gets_the_same_answer_and_one_record(at, session) -> None:
+    s = at()
+    to_confirm(s)
+    first = s.send("1")
+    assert first.startswith("END ")
+    assert s.retry() == first
+    assert s.retry() == first
+    assert count(session) == 1
+    assert count(session, OutboundMessage) == 1
+
+
+def test_concurrent_identical_submit_hops_make_one_record(app, at, session) -> None:
+    s = at()
+    text = to_confirm(s) + "*1"
+    bodies: list[str] = []
+    barrier = threading.Barrier(6)
+
+    def hop() -> None:
+        client = app.test_client()
+        barrier.wait()
+        resp = client.post("/ussd/africastalking", data={
+            "sessionId": s.session_id, "serviceCode": "*152*00#", "phoneNumber": PHONE,
+            "networkCode": "63902", "text": text})
+        bodies.append(resp.get_data(as_text=True))
+
+    threads = [threading.Thread(target=hop) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(bodies) == 6 and len(set(bodies)) == 1, bodies
+    assert bodies[0].startswith("END Asante")
+    assert count(session) == 1
+
+
+def test_retry_of_a_navigation_hop_changes_nothing(at) -> None:
+    s = at()
+    s.dial("9*2")
+    group = s.send("1")
+    assert s.retry() == group
+    assert "Wizara" in s.send("1")
+
+
+def test_back_home_and_paging(at) -> None:
+    s = at()
+    s.dial("9*2")
+    s.send("3", "3")                               # Ulizo, councils: regions
+    regions1 = s.text
+    page1 = s.send("98")
+    assert "Halmashauri: chagua mkoa" in page1 and regions1
+    page2 = s.send("98")
+    assert page2 != page1
+    assert s.send("0") == page1                    # back one page
+    regions = s.send("0")
+    assert "98 Zaidi" in regions
+    councils = s.send("1")
+    assert councils.startswith("CON Halmashauri za ")
+    wrong = s.send("77")
+    assert wrong.startswith("CON Chaguo si sahihi, jaribu tena.\nHalmashauri za ")
+    home = s.send("00")
+    assert home.startswith("CON e-Mrejesho")
+    assert s.send("0").startswith("CON Huduma kwa wananchi")
+
+
+def test_search_by_typed_letters(at) -> None:
+    s = at()
+    s.dial("9*2")
+    s.send("5", "5")
+    assert "Hakuna taasisi" in s.send("zzq")
+    found = s.send("TRA")
+    assert found.startswith("CON Zilizopatikana:\n1 TRA")
+    assert "Eleza kwa TRA" in s.send("1")
+
+
+def test_too_short_text_reshows_the_screen(at) -> None:
+    s = at()
+    s.dial("9*2")
+    s.send("1", "6")                                # I do not know: the triage desk
+    assert s.send("a").startswith("CON Fupi mno: andika angalau herufi 3.\nEleza kwa ")
+
+
+def test_language_is_remembered_for_the_number(at, session) -> None:
+    s = at()
+    s.dial("9*2")
+    assert s.send("8").startswith("CON Lugha/Language")
+    english = s.send("2")
+    assert english.startswith("CON Language changed.\ne-Mrejesho\n1 Complaint")
+    assert session.scalar(select(Subscriber.language).where(Subscriber.phone == PHONE)) == "en"
+    again = at()
+    assert again.dial() == "CON Government services\n9 Services for citizens"
+    assert "Complaint: choose the institution" in again.send("9", "2", "1")
+    assert again.send("0", "8", "1").startswith("CON Lugha imebadilishwa.")
+
+
+def test_english_submit(at, session) -> None:
+    s = at()
+    s.dial("9*2*8*2")
+    s.send("5", "4", "1", "Good service at the office", "1", "2")
+    assert s.send("1").startswith("END Thank you. Your reference number is ")
+    assert session.scalar(select(Feedback.language)) == "en"
+
+
+def test_track_and_appeal(at, session, make_feedback, make_officer) -> None:
+    feedback = make_feedback(phone=PHONE, channel="ussd")
+    s = at()
+    s.dial("9*2")
+    s.send("6")
+    assert "Namba si sahihi" in s.send("1234")
+    status = s.send(feedback.reference)
+    assert status.startswith(f"END {feedback.reference}: Lalamiko kwa TRA")
+    assert "Hali: imepokelewa." in status
+
+    early = at()
+    early.dial("9*2*7")
+    early.send(feedback.reference)
+    assert "hauwezi kukatiwa rufaa" in early.send("Sijaridhika na jibu")
+
+    officer = make_officer("TRA")
+    answer_feedback(session, feedback, officer, "Tumeshughulikia.")
+    session.commit()
+    other = at(phone="+255713000111")
+    other.dial("9*2*7")
+    other.send(feedback.reference)
+    assert "namba iliyoutuma tu" in other.send("Sijaridhika")
+
+    appeal = at()
+    appeal.dial("9*2*7")
+    assert "Kwa nini" in appeal.send(feedback.reference)
+    done = appeal.send("Jibu*halijanisaidia")
+    assert done.startswith(f"END Rufaa yako ya {feedback.reference} imepokelewa")
+    session.expire_all()
+    assert find_feedback(session, feedback.reference).status == "appealed"
+    assert find_feedback(session, feedback.reference).appeal_reason == "Jibu*halijanisaidia"
+
+
+def test_unknown_reference_reshows_the_prompt(at) -> None:
+    s = at()
+    s.dial("9*2*6")
+    ref = "1234567890"
+    from core.references import damm_digit
+    ref = ref[:9] + str(damm_digit(ref[:9]))
+    assert s.send(ref) == "CON Hakuna mrejesho wenye namba hiyo.\n" + \
+        "Andika namba ya kumbukumbu (tarakimu 10):\n0 Rudi"
+
+
+def test_rate_limited_submit_is_told_to_wait(at, make_feedback, session) -> None:
+    for _ in range(10):
+        make_feedback(phone=PHONE, channel="ussd")
+    s = at()
+    to_confirm(s)
+    assert s.send("1") == "END Umetuma mara nyingi mno. Tafadhali jaribu tena baadaye."
+    assert count(session) == 10
+
+
+def test_delete_the_draft(at, redis_client) -> None:
+    s = at()
+    to_confirm(s)
+    assert s.send("2") == "END Rasimu yako imefutwa."
+    assert redis_client.get(f"ussd:d:{PHONE}") is None

@@ -1,0 +1,69 @@
+"""Effects the menu machine asks for, run against the core in one transaction each.
+
+Each commits on success and rolls back on a domain error, whose ``code`` the
+menu renders; infrastructure errors propagate to the hop, which apologises.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from core.errors import InvalidPhone, MrejeshoError
+from core.phones import normalise_phone
+from core.services import (
+    Submission,
+    appeal_feedback,
+    find_feedback,
+    remember_language,
+    submit_feedback,
+    subscriber_language,
+)
+from menus.machine import Outcome
+from menus.state import State
+
+
+def phone_key(phone: str) -> str:
+    """The number as the core stores it, or as given if it is not a Tanzanian number."""
+    try:
+        return normalise_phone(phone)
+    except InvalidPhone:
+        return phone
+
+
+def language_of(session: Session, phone: str) -> str:
+    return subscriber_language(session, phone_key(phone))
+
+
+def run_effect(session: Session, effect: tuple[str, ...], state: State, phone: str) -> Outcome:
+    try:
+        outcome = _run(session, effect, state, phone)
+    except MrejeshoError as exc:
+        session.rollback()
+        return Outcome(code=exc.code)
+    session.commit()
+    return outcome
+
+
+def _run(session: Session, effect: tuple[str, ...], state: State, phone: str) -> Outcome:
+    name = effect[0]
+    if name == "submit":
+        d = state.draft
+        assert d is not None
+        feedback = submit_feedback(session, Submission(
+            kind=d.kind, channel="ussd", institution_code=d.institution,
+            description=d.description, phone=phone, name=d.name or None,
+            anonymous=d.anonymous, language=state.lang))
+        return Outcome(reference=feedback.reference)
+    if name == "track":
+        feedback = find_feedback(session, effect[1])
+        return Outcome(reference=feedback.reference, kind=feedback.kind,
+                       institution=feedback.institution.code, status=feedback.status,
+                       date=feedback.created_at.strftime("%d/%m/%Y"))
+    if name == "appeal":
+        feedback = find_feedback(session, effect[1])
+        appeal_feedback(session, feedback, phone, effect[2])
+        return Outcome(reference=feedback.reference)
+    if name == "language":
+        remember_language(session, phone_key(phone), effect[1])
+        return Outcome()
+    raise ValueError(f"unknown effect {name!r}")

@@ -1,0 +1,141 @@
+"""One USSD hop, whatever the aggregator: take the new input, step, store, answer.
+
+Adapters turn their wire format into a :class:`Hop`; this module owns the rules
+every aggregator shares: the new input is what follows the text already
+consumed (never a split on ``*``), a retry gets the stored reply, an effect runs
+once under a per-session lock, and Redis or the database being down gives an
+``END`` apology in the citizen's language instead of an error.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import zlib
+from dataclasses import dataclass, replace
+
+import redis
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from menus.machine import Menu
+from menus.screens import Screen
+from menus.state import State, new_state
+from menus.texts import EXPIRED
+from sessions.store import Loaded, SessionStore
+from ussd.effects import language_of, run_effect
+
+log = logging.getLogger(__name__)
+WAIT_SECONDS = 8.0
+DIAL_CHARS = frozenset("0123456789*")
+
+
+@dataclass(frozen=True)
+class Hop:
+    session_id: str
+    phone: str
+    text: str               # cumulative (Africa's Talking) or the latest input (Beem)
+    cumulative: bool
+    key: str                # what makes a retry the same hop
+    dial: str = ""          # digits dialled through, as "9*2"
+
+
+def text_key(text: str) -> str:
+    return f"{len(text)}:{zlib.crc32(text.encode())}"
+
+
+class Channel:
+    """Everything a hop needs; built per request from the app's cached parts."""
+
+    def __init__(self, menu: Menu, store: SessionStore, session: Session) -> None:
+        self.menu, self.store, self.session = menu, store, session
+
+    def answer(self, hop: Hop) -> str:
+        lang = "sw"
+        try:
+            loaded = self.store.load(hop.session_id, hop.phone)
+            lang = loaded.state.lang if loaded.state else (loaded.lang or lang)
+            return self._answer(hop, loaded)
+        except redis.RedisError:
+            log.exception("USSD hop %s: Redis unavailable", hop.session_id)
+            lang = self._db_language(hop.phone) or lang
+        except SQLAlchemyError:
+            log.exception("USSD hop %s: database unavailable", hop.session_id)
+            self.session.rollback()
+        return self.menu.apology(lang).body
+
+    def _db_language(self, phone: str) -> str | None:
+        try:
+            return language_of(self.session, phone)
+        except SQLAlchemyError:
+            self.session.rollback()
+            return None
+
+    def _answer(self, hop: Hop, loaded: Loaded) -> str:
+        cache_lang = None
+        if loaded.state is None:
+            lang = loaded.lang
+            if lang is None:
+                lang = cache_lang = self._db_language(hop.phone)
+            state, screen = self._start(hop, new_state(lang or "sw", loaded.draft))
+        elif loaded.state.hop == hop.key or loaded.state.reply.startswith("END "):
+            return loaded.state.reply  # a retry, or a hop after the session ended
+        else:
+            state, screen = self.menu.step(loaded.state, self._new_input(hop, loaded.state))
+        if screen.effect:
+            return self._effect(hop, state, screen, loaded)
+        return self._save(hop, state, screen, loaded.draft_raw, cache_lang)
+
+    def _start(self, hop: Hop, state: State) -> tuple[State, Screen]:
+        """A new session: show the root, then follow any dialled-through digits."""
+        dial = "*".join(p for p in (hop.dial, hop.text if hop.cumulative else "") if p)
+        if not DIAL_CHARS.issuperset(dial):
+            # Text we never saw: the session expired under us; the draft is still kept.
+            return state, self.menu.apology(state.lang, EXPIRED)
+        screen = self.menu.show(state)
+        for choice in (c for c in dial.split("*") if c):
+            state, screen = self.menu.step(state, choice)
+            if screen.effect or screen.end:
+                break
+        return state, screen
+
+    def _new_input(self, hop: Hop, state: State) -> str:
+        if not hop.cumulative:
+            return hop.text
+        text, n = hop.text, state.consumed
+        if n <= 0:
+            return text
+        if len(text) > n and text[n] == "*" and zlib.crc32(text[:n].encode()) == state.digest:
+            return text[n + 1:]
+        log.warning("USSD hop %s: text does not extend what was consumed", hop.session_id)
+        return text.rpartition("*")[2]
+
+    def _save(self, hop: Hop, state: State, screen: Screen, draft_raw: bytes | None,
+              cache_lang: str | None = None) -> str:
+        body = screen.body
+        consumed = len(hop.text) if hop.cumulative else 0
+        digest = zlib.crc32(hop.text.encode()) if hop.cumulative else 0
+        state = replace(state, hop=hop.key, reply=body, consumed=consumed, digest=digest)
+        self.store.save(hop.session_id, hop.phone, state, draft_raw, cache_lang)
+        return body
+
+    def _effect(self, hop: Hop, state: State, screen: Screen, loaded: Loaded) -> str:
+        """Run a submit/track/appeal/language once, even if the hop arrives twice at once."""
+        deadline = time.monotonic() + WAIT_SECONDS
+        while time.monotonic() < deadline:
+            if self.store.lock(hop.session_id):
+                try:
+                    done = self.store.peek(hop.session_id)
+                    if done is not None and done.hop == hop.key:
+                        return done.reply
+                    outcome = run_effect(self.session, screen.effect, state, hop.phone)
+                    state, final = self.menu.finish(state, screen.effect, outcome)
+                    lang = screen.effect[1] if screen.effect[0] == "language" else None
+                    return self._save(hop, state, final, loaded.draft_raw, lang)
+                finally:
+                    self.store.unlock(hop.session_id)
+            done = self.store.wait_for_hop(hop.session_id, hop.key, WAIT_SECONDS)
+            if done is not None:
+                return done.reply
+        log.error("USSD hop %s: gave up waiting for the session lock", hop.session_id)
+        return self.menu.apology(state.lang).body

@@ -1,0 +1,159 @@
+"""The USSD blueprint: Africa's Talking and Beem callbacks, and end-of-session notices.
+
+Views stay thin: the adapter parses, :class:`ussd.hop.Channel` answers, the
+adapter renders. The menu (with its directory snapshot) is built once and kept
+in ``app.extensions`` so a navigation hop never queries the database.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import threading
+import time
+from typing import Any
+
+import redis
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request
+from sqlalchemy.exc import SQLAlchemyError
+
+from core.directory import load_directory
+from core.i18n import translator
+from core.notify import queue_sms
+from menus.machine import Menu, apology
+from menus.screens import kind_name
+from sessions.store import SessionStore
+from ussd import africastalking, beem
+from ussd.effects import language_of, phone_key
+from ussd.hop import Channel
+from web import kv
+from web.db import database, session
+
+log = logging.getLogger(__name__)
+bp = Blueprint("ussd", __name__, url_prefix="/ussd")
+DIRECTORY_MAX_AGE = 600.0
+
+
+class MenuHolder:
+    """The menu over a directory snapshot, reloaded now and then, never on every hop."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app, self._lock = app, threading.Lock()
+        self._menu: Menu | None = None
+        self._loaded = 0.0
+
+    def get(self) -> Menu:
+        menu = self._menu
+        if menu is not None and time.monotonic() - self._loaded < DIRECTORY_MAX_AGE:
+            return menu
+        with self._lock:
+            if self._menu is None or time.monotonic() - self._loaded >= DIRECTORY_MAX_AGE:
+                try:
+                    with database(self.app).sessionmaker() as s:
+                        self._menu = Menu(load_directory(s))
+                    self._loaded = time.monotonic()
+                except SQLAlchemyError:
+                    if self._menu is None:
+                        raise
+                    log.exception("directory reload failed; keeping the old snapshot")
+                    self._loaded = time.monotonic()
+            assert self._menu is not None
+            return self._menu
+
+    def reset(self) -> None:
+        self._menu = None
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("USSD_SESSION_TTL", 300)
+    app.extensions["ussd_menu"] = MenuHolder(app)
+    app.register_blueprint(bp)
+
+
+def _channel() -> Channel:
+    app = current_app
+    store = SessionStore(kv.client(), ttl=app.config["USSD_SESSION_TTL"])
+    return Channel(app.extensions["ussd_menu"].get(), store, session())
+
+
+@bp.before_request
+def _check_token() -> None:
+    token = current_app.config.get("CALLBACK_TOKEN")
+    given = request.args.get("token", "")
+    if token and not hmac.compare_digest(given.encode(), str(token).encode()):
+        abort(Response("wrong or missing token\n", 403, mimetype="text/plain"))
+
+
+def _bad(reason: str) -> Response:
+    return Response(reason + "\n", 400, mimetype="text/plain")
+
+
+def _answer(hop: Any) -> str:
+    try:
+        channel = _channel()
+    except SQLAlchemyError:  # the directory could not be loaded: the database is down
+        log.exception("USSD: cannot load the directory")
+        return apology("sw").body
+    return channel.answer(hop)
+
+
+@bp.post("/africastalking")
+def africastalking_hop() -> Response:
+    try:
+        hop = africastalking.parse_hop(request.form, current_app.config["USSD_SERVICE_CODE"])
+    except africastalking.Malformed as exc:
+        return _bad(str(exc))
+    return Response(_answer(hop), 200, mimetype="text/plain")
+
+
+@bp.post("/beem")
+def beem_hop() -> Response:
+    data: Any = request.get_json(silent=True)
+    try:
+        command, hop = beem.parse(data, current_app.config["USSD_SERVICE_CODE"])
+    except africastalking.Malformed as exc:
+        return _bad(str(exc))
+    if command == "terminate":
+        _notice(hop.session_id, hop.phone, "Incomplete")
+        return jsonify(beem.reply(data, "END "))
+    return jsonify(beem.reply(data, _answer(hop)))
+
+
+@bp.post("/africastalking/events")
+def africastalking_events() -> Response:
+    try:
+        session_id, phone, status = africastalking.parse_notice(request.form)
+    except africastalking.Malformed as exc:
+        return _bad(str(exc))
+    _notice(session_id, phone, status)
+    return Response("OK\n", 200, mimetype="text/plain")
+
+
+def _notice(session_id: str, phone: str, status: str) -> None:
+    """A session that ended ``Incomplete`` with a draft gets one SMS saying how to go on."""
+    if status != "Incomplete":
+        return
+    store = SessionStore(kv.client())
+    try:
+        draft = store.draft(phone)
+        if draft is None or not store.mark_notice(session_id):
+            return
+    except redis.RedisError:
+        log.exception("USSD notice %s: Redis unavailable", session_id)
+        return
+    try:
+        db = session()
+        lang = store.cached_language(phone) or language_of(db, phone)
+        t = translator(lang)
+        queue_sms(db, phone=phone_key(phone), purpose="draft_kept", text=t._(
+            "Your %(kind)s draft is kept for 30 minutes. Dial %(code)s, choose 9 then 2 "
+            "to continue it.", kind=kind_name(lang, draft.kind),
+            code=current_app.config["USSD_SERVICE_CODE"]))
+        db.commit()
+    except (SQLAlchemyError, redis.RedisError):
+        log.exception("USSD notice %s: could not queue the draft SMS", session_id)
+        session().rollback()
+        try:
+            store.unmark_notice(session_id)
+        except redis.RedisError:
+            pass
