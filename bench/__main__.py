@@ -8,6 +8,7 @@ fails prints as ``error`` and the others still run.
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 import traceback
@@ -27,7 +28,12 @@ def _section(name: str) -> Any:
     return importlib.import_module(module)
 
 
+def _stop(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)  # unwinds, so the gunicorn under test is stopped too
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _stop)
     settings = Settings()
     started = time.monotonic()
     rep = report.Report()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 import psycopg
 import redis
@@ -40,12 +39,28 @@ def ensure_database(settings: Settings) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(url.database)))
 
 
-def bench_app(settings: Settings, **extra: Any) -> Flask:
-    """The real app, configured as gunicorn will run it, on the bench's database and Redis."""
-    from web import create_app
+_APPS: dict[Settings, Flask] = {}
 
-    return create_app({"DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url,
-                       "SECRET_KEY": SECRET_KEY, **extra})
+
+def bench_app(settings: Settings) -> Flask:
+    """The real app, configured as gunicorn will run it, on the bench's database and Redis.
+
+    One per process, as in a web worker: blueprints are module-level objects, and an
+    app factory called twice in one process is not what production ever does.
+    """
+    app = _APPS.get(settings)
+    if app is None:
+        from web import create_app
+
+        app = _APPS[settings] = create_app({
+            "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url,
+            "SECRET_KEY": SECRET_KEY})
+    return app
+
+
+def after_fork(app: Flask) -> None:
+    """A forked child must not share its parent's pooled database connections."""
+    app.extensions["db"].engine.dispose(close=False)
 
 
 def prepare(settings: Settings) -> None:
@@ -61,7 +76,6 @@ def prepare(settings: Settings) -> None:
         if not session.scalar(select(func.count()).select_from(Institution)):
             import_file(session, SHIPPED_CSV)
             session.commit()
-    app.extensions["db"].engine.dispose()
     flush_redis(settings)
 
 

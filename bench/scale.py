@@ -33,11 +33,12 @@ def _reference_lookup(session: Session) -> Query:
 
 def queries(session: Session) -> dict[str, Query]:
     """The timed look-ups: the admin's own functions where they exist."""
+    from bench import admin_queries
+
     found: dict[str, Query] = {"reference lookup": _reference_lookup(session)}
     if importlib.util.find_spec("core.queries") is not None:
-        from bench import admin_queries
-
         found.update(admin_queries.build(session))
+    found.update(admin_queries.reference(session))
     return found
 
 
@@ -59,7 +60,6 @@ def run(settings: Settings, report: Report) -> None:
         if importlib.util.find_spec("core.queries") is None:
             report.pending(SECTION, "admin inbox and dashboard", "ms",
                            "core/queries.py has not landed", TARGET_MS, "<=")
-    engine.dispose()
 
 
 def _measure(report: Report, engine: Any, session: Session, name: str, fn: Query,

@@ -12,12 +12,11 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-from typing import Any
 
 from bench.prepare import bench_app, flush_redis
 from bench.report import Figure, Report
 from bench.settings import Settings
-from bench.ussd import SUBMIT_WALK
+from bench.ussd import SUBMIT_WALK, short
 
 SECTION = "session"
 TARGET = 1024.0
@@ -64,12 +63,6 @@ def run(settings: Settings, report: Report) -> None:
     report.details["session"] = {"sessions": n, "hops": hops, "bytes_total": total,
                                  "by_key_shape": shapes, "last_screen": last}
     report.add(Figure(SECTION, "bytes per active session", per, "B", TARGET, "<=",
-                      note=f"{n} sessions at hops {hops!r}; keys: "
+                      note=f"{n} sessions at {short(hops)}; keys: "
                            + ", ".join(f"{k} {v / n:.0f} B" for k, v in shapes.items())))
     flush_redis(settings)
-    _close(app)
-
-
-def _close(app: Any) -> None:
-    app.extensions["db"].engine.dispose()
-    app.extensions["redis"].close()

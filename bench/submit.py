@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bench.prepare import bench_app, flush_redis
+from bench.prepare import after_fork, bench_app, flush_redis
 from bench.report import Figure, Report
 from bench.settings import Settings
 
@@ -83,10 +83,11 @@ def _lean_submit(app: Any, rng: random.Random, inst_ids: list[int]) -> None:
 def worker(settings: Settings, seconds: float, seed: int, start_at: float,
            lean: bool = False) -> dict[str, Any]:
     app = bench_app(settings)
+    after_fork(app)
     codes = _institution_codes(app)
     with app.extensions["db"].engine.connect() as conn:
         ids = list(conn.execute(text("SELECT id FROM institution LIMIT 50")).scalars())
-    rng = random.Random(seed)
+    rng = random.Random(f"{seed}-{os.getpid()}-{time.time()}")  # fresh numbers each run
     latencies: list[float] = []
     while time.time() < start_at:
         time.sleep(0.005)
@@ -97,7 +98,6 @@ def worker(settings: Settings, seconds: float, seed: int, start_at: float,
         else:
             _core_submit(app, rng, codes)
         latencies.append(time.perf_counter() - t0)
-    app.extensions["db"].engine.dispose()
     return {"count": len(latencies), "latencies": latencies}
 
 

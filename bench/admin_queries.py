@@ -1,0 +1,72 @@
+"""The look-ups the admin's inbox and dashboard make, to time at a million rows.
+
+``build`` uses the admin's own ``core/queries.py`` when it is there. Until then (and
+beside it) ``reference`` times the same shapes written directly on the models — the
+newest page of an institution's inbox, one filtered by status, a page deep in the
+keyset, and the dashboard's counts — so the figures say what the schema's indexes allow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.orm import Session
+
+from core.models import Feedback, Institution
+
+PAGE = 25
+Query = Callable[[Session], Any]
+
+
+def _busiest(session: Session) -> int:
+    """The institution with the most feedback: the worst inbox to page through."""
+    row = session.execute(select(Feedback.institution_id, func.count()).group_by(
+        Feedback.institution_id).order_by(func.count().desc()).limit(1)).first()
+    return int(row[0]) if row else int(session.scalar(select(Institution.id).limit(1)) or 0)
+
+
+def _deep_cursor(session: Session, inst: int, depth: int) -> tuple[datetime, int]:
+    """(created_at, id) of the row ``depth`` rows down the busiest inbox."""
+    row = session.execute(select(Feedback.created_at, Feedback.id)
+                          .where(Feedback.institution_id == inst)
+                          .order_by(Feedback.created_at.desc(), Feedback.id.desc())
+                          .offset(depth).limit(1)).first()
+    return (row[0], row[1]) if row else (datetime.now(), 0)
+
+
+def reference(session: Session) -> dict[str, Query]:
+    inst = _busiest(session)
+    cursor = _deep_cursor(session, inst, 20_000)
+    newest = (Feedback.created_at.desc(), Feedback.id.desc())
+    mine = Feedback.institution_id == inst
+
+    def first(s: Session) -> Any:
+        return s.scalars(select(Feedback).where(mine).order_by(*newest).limit(PAGE)).all()
+
+    def filtered(s: Session) -> Any:
+        return s.scalars(select(Feedback).where(mine, Feedback.status == "in_progress")
+                         .order_by(*newest).limit(PAGE)).all()
+
+    def deep(s: Session) -> Any:
+        return s.scalars(select(Feedback).where(
+            mine, tuple_(Feedback.created_at, Feedback.id) < tuple_(*cursor))
+            .order_by(*newest).limit(PAGE)).all()
+
+    def dashboard(s: Session) -> Any:
+        by_status = s.execute(select(Feedback.status, func.count()).where(mine)
+                              .group_by(Feedback.status)).all()
+        overdue = s.scalar(select(func.count()).where(
+            mine, Feedback.status.in_(("received", "in_progress", "appealed")),
+            Feedback.due_at < func.now()))
+        return by_status, overdue
+
+    return {"SQL: inbox first page": first, "SQL: inbox by status": filtered,
+            "SQL: inbox page 800 (keyset)": deep, "SQL: dashboard counts": dashboard}
+
+
+def build(session: Session) -> dict[str, Query]:
+    """The admin's own query functions (wired in once core/queries.py has landed)."""
+    return {}
