@@ -76,6 +76,14 @@ def overdue_counts(session: Session, now: datetime | None = None) -> dict[int, i
     return counts
 
 
+def acknowledgement_overdue(feedback: Feedback, now: datetime | None = None,
+                            policy: sla.Policy = sla.DEFAULT_POLICY) -> bool:
+    """Still untouched after the acknowledgement due time (for the admin's row flag)."""
+    now = now or utcnow()
+    return (feedback.status == Status.RECEIVED.value and feedback.acknowledged_at is None
+            and sla.acknowledge_due(feedback.created_at, policy) < now)
+
+
 def local_day(moment: datetime) -> date:
     return moment.astimezone(EAT).date()
 

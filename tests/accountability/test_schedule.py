@@ -75,6 +75,19 @@ def test_overdue_counts_feed_the_dashboard(clock, session, make_feedback) -> Non
         == [fb.reference]
 
 
+def test_acknowledgement_due_after_two_working_days(clock, session, make_officer,
+                                                   make_feedback) -> None:
+    from core.services import start_feedback
+
+    fb, taken = make_feedback(), make_feedback()
+    wednesday = MONDAY + timedelta(days=2)
+    assert not accountability.acknowledgement_overdue(fb, wednesday - timedelta(minutes=1))
+    start_feedback(session, taken, make_officer("TRA"))
+    session.commit()
+    assert accountability.acknowledgement_overdue(fb, wednesday + timedelta(minutes=1))
+    assert not accountability.acknowledgement_overdue(taken, wednesday + timedelta(minutes=1))
+
+
 def test_escalation_at_twice_the_due_time_once(
         app, clock, tick, session, make_officer, make_feedback) -> None:
     fb = make_feedback()  # TRA, whose parent is the Ministry of Finance
@@ -165,3 +178,25 @@ def test_ratings_average_per_institution(clock, session, make_officer, make_feed
 def test_sweep_job_runs_without_the_sms_sweeper(app) -> None:
     with app.app_context():
         schedule.sweep_sms()  # present or not yet written, it never fails the job
+
+
+def test_embedded_default_drives_rq_cron_in_a_thread(app) -> None:
+    import time
+
+    from rq.cron import CronScheduler
+
+    from web.embedded import InProcessCron
+
+    cron = InProcessCron(app)
+    cron.start()
+    queue = kv.queue(app)
+    deadline = time.monotonic() + 10
+    while len(queue) < 3 and time.monotonic() < deadline:  # interval jobs run at start
+        time.sleep(0.05)
+    names = {job.func_name for job in queue.get_jobs()}
+    assert {"web.schedule.escalate_overdue", "web.schedule.close_expired",
+            "web.schedule.sweep_sms"} <= names
+    assert cron.scheduler.name in {c.name for c in CronScheduler.all(kv.client(app))}
+    cron.stop()
+    assert not cron._thread.is_alive()
+    assert cron.scheduler.name not in {c.name for c in CronScheduler.all(kv.client(app))}

@@ -1,0 +1,157 @@
+"""The Open311 GeoReport v2 read API: its field list, its filters, and that it leaks nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import pytest
+
+from core.services import answer_feedback, reject_feedback
+from tests.accountability.conftest import MONDAY
+
+# GeoReport v2, GET Service Requests: every field of a request, in the spec's order.
+REQUEST_FIELDS = {
+    "service_request_id", "status", "status_notes", "service_name", "service_code",
+    "description", "agency_responsible", "service_notice", "requested_datetime",
+    "updated_datetime", "expected_datetime", "address", "address_id", "zipcode", "lat",
+    "long", "media_url"}
+SERVICE_FIELDS = {"service_code", "service_name", "description", "metadata", "type",
+                  "keywords", "group"}
+PEOPLE = [  # (phone as typed, name): the fixture data the API must never show
+    ("0712345678", "Amina Juma Mwakyusa"),
+    ("0754111222", "Baraka Shabani"),
+    ("0688999000", "Neema Kileo"),
+    ("+255 765 432 100", "Juma Siri"),
+    ("0622000333", "Rehema Nyeti"),
+]
+
+
+@pytest.fixture
+def world(clock, session, make_officer, make_feedback):
+    """One of each: public, anonymous, sensitive, rejected, answered; officers with names."""
+    officer = make_officer("TRA", name="Afisa Hamisi Mrisho", phone="0744555666")
+    public = make_feedback(phone=PEOPLE[0][0], name=PEOPLE[0][1],
+                           description=f"Mimi {PEOPLE[0][1]} simu {PEOPLE[0][0]}, TIN yangu")
+    answered = make_feedback(kind="inquiry", phone=PEOPLE[1][0], name=PEOPLE[1][1],
+                             description=f"Swali la {PEOPLE[1][1]}")
+    clock.shift(timedelta(hours=1))
+    other = make_feedback(kind="opinion", institution_code="TANESCO", phone=PEOPLE[2][0],
+                          name=PEOPLE[2][1], channel="ussd")
+    anonymous = make_feedback(phone=PEOPLE[3][0], name=PEOPLE[3][1], anonymous=True)
+    sensitive = make_feedback(phone=PEOPLE[4][0], name=PEOPLE[4][1])
+    sensitive.sensitive = True
+    rejected = make_feedback(kind="suggestion", description="tangazo la biashara")
+    answer_feedback(session, answered, officer, "Jibu kwa Baraka Shabani 0754111222")
+    reject_feedback(session, rejected, officer, "spam ya matangazo")
+    session.commit()
+    return {"public": public, "answered": answered, "other": other, "anonymous": anonymous,
+            "sensitive": sensitive, "rejected": rejected, "officer": officer}
+
+
+def get(client, url: str, status: int = 200):
+    response = client.get(url)
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    return response.get_json()
+
+
+def test_services_one_per_kind(client) -> None:
+    services = get(client, "/open311/v2/services.json")
+    assert {s["service_code"] for s in services} == {
+        "complaint", "suggestion", "inquiry", "compliment", "opinion"}
+    for service in services:
+        assert set(service) == SERVICE_FIELDS
+        assert service["metadata"] is False and service["type"] in {"realtime", "batch", "blackbox"}
+
+
+def test_requests_have_exactly_the_georeport_fields(client, world) -> None:
+    rows = get(client, "/open311/v2/requests.json")
+    assert {r["service_request_id"] for r in rows} == {
+        world["public"].reference, world["answered"].reference, world["other"].reference}
+    for row in rows:
+        assert set(row) == REQUEST_FIELDS
+        assert row["status"] in {"open", "closed"}
+        assert row["description"] is None
+        for field in ("requested_datetime", "updated_datetime", "expected_datetime"):
+            assert datetime.fromisoformat(row[field]).tzinfo is not None
+    by_ref = {r["service_request_id"]: r for r in rows}
+    public = by_ref[world["public"].reference]
+    assert public["agency_responsible"] == world["public"].institution.name_en
+    assert public["status"] == "open" and public["service_code"] == "complaint"
+    assert datetime.fromisoformat(public["expected_datetime"]) \
+        == world["public"].due_at.replace(microsecond=0)
+    answered = by_ref[world["answered"].reference]
+    assert answered["status"] == "closed" and "appeal" in answered["status_notes"]
+
+
+def test_one_request_and_what_is_not_public(client, world) -> None:
+    [row] = get(client, f"/open311/v2/requests/{world['public'].reference}.json")
+    assert row["service_request_id"] == world["public"].reference
+    for hidden in ("anonymous", "sensitive", "rejected"):
+        body = get(client, f"/open311/v2/requests/{world[hidden].reference}.json", 404)
+        assert body == [{"code": 404, "description": "no such service request"}]
+    get(client, "/open311/v2/requests/1234567890.json", 404)  # a wrong check digit
+    get(client, "/open311/v2/requests/abc.json", 404)
+
+
+def test_filters_and_paging(client, world) -> None:
+    def refs(query: str) -> list[str]:
+        return [r["service_request_id"] for r in get(client, "/open311/v2/requests.json" + query)]
+
+    assert set(refs("?status=closed")) == {world["answered"].reference}
+    assert set(refs("?status=open")) == {world["public"].reference, world["other"].reference}
+    assert set(refs("?status=open,closed")) == set(refs(""))
+    assert refs("?service_code=opinion") == [world["other"].reference]
+    assert set(refs("?service_code=complaint,inquiry")) == {
+        world["public"].reference, world["answered"].reference}
+    later = (MONDAY + timedelta(minutes=30)).isoformat()
+    assert refs("?start_date=" + later.replace("+", "%2B")) == [world["other"].reference]
+    assert set(refs("?end_date=" + later.replace("+", "%2B"))) == {
+        world["public"].reference, world["answered"].reference}
+    everything = refs("")
+    assert everything[0] == world["other"].reference  # newest first
+    paged = refs("?page_size=1") + refs("?page_size=1&page=2") + refs("?page_size=1&page=3")
+    assert paged == everything
+    assert refs("?page_size=1&page=4") == []
+    assert refs(f"?service_request_id={world['public'].reference},"
+                f"{world['anonymous'].reference}") == [world["public"].reference]
+
+
+@pytest.mark.parametrize("query", [
+    "?status=pending", "?service_code=pothole", "?start_date=yesterday",
+    "?page=0", "?page_size=5000", "?page=x"])
+def test_bad_parameters_are_a_clear_400(client, world, query: str) -> None:
+    [error] = get(client, "/open311/v2/requests.json" + query, 400)
+    assert error["code"] == 400 and error["description"]
+
+
+def test_escalated_feedback_says_so(client, world, session) -> None:
+    world["public"].escalated = True
+    session.commit()
+    [row] = get(client, f"/open311/v2/requests/{world['public'].reference}.json")
+    assert "escalated to Ministry of Finance" in row["status_notes"]
+
+
+def _variants(phone: str) -> set[str]:
+    digits = "".join(c for c in phone if c.isdigit())
+    national = "0" + digits[-9:]
+    return {digits[-9:], national, "255" + digits[-9:], "+255" + digits[-9:]}
+
+
+def test_no_phone_number_or_name_in_any_response(client, world, session) -> None:
+    urls = ["/open311/v2/services.json", "/open311/v2/requests.json",
+            "/open311/v2/requests.json?status=closed", "/open311/v2/requests.json?page_size=1"]
+    urls += [f"/open311/v2/requests/{fb.reference}.json"
+             for key, fb in world.items() if key != "officer"]
+    officer = world["officer"]
+    secrets = {officer.name, officer.email, *_variants(officer.phone)}
+    for phone, name in PEOPLE:
+        secrets |= {name, *name.split(), *_variants(phone)}
+    secrets |= {fb.description for key, fb in world.items() if key != "officer"}
+    secrets |= {"Jibu kwa Baraka", "spam ya matangazo"}
+    for url in urls:
+        body = client.get(url).get_data(as_text=True)
+        text = json.dumps(json.loads(body))  # also the escaped form
+        for secret in secrets:
+            assert secret not in body and secret not in text, (url, secret)
