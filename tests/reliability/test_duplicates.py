@@ -112,3 +112,25 @@ def test_duplicate_delivery_reports_are_recorded_once(fault_env, status) -> None
         msg = s.get(OutboundMessage, msg_id)
         assert msg.status.lower() in ("delivered", "success", "failed")
         assert msg.attempts == 1
+
+
+def test_concurrent_beem_retries_of_the_submit_make_one_feedback(fault_env) -> None:
+    app = fault_env["app"]
+    endpoint_or_skip(app, "/ussd/beem")
+
+    def beem(command: str, request_id: int, response: str) -> dict:
+        resp = app.test_client().post("/ussd/beem", json={
+            "command": command, "msisdn": "255712345678", "session_id": "beem-dup-1",
+            "operator": "vodacom", "payload": {"request_id": request_id, "response": response}})
+        assert resp.status_code == 200, resp.data
+        return resp.json
+
+    beem("initiate", 1, "*152*00#")
+    for n, value in enumerate(SUBMIT, start=2):
+        beem("continue", n, value)
+    last = len(SUBMIT) + 2
+    replies = concurrently(6, lambda: beem("continue", last, "1"))
+    assert all(isinstance(r, dict) for r in replies), replies
+    assert len({r["payload"]["request"] for r in replies}) == 1
+    assert replies[0]["command"] == "terminate"
+    assert counts(app) == (1, 1, 1)
