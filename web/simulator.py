@@ -12,6 +12,7 @@ real deployment must not offer a form that writes feedback under any number.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -82,13 +83,15 @@ def _page_settings() -> dict[str, Any]:
     """What the page's script needs; given as JSON so that nothing is duplicated in JS."""
     config = current_app.config
     token = config.get("CALLBACK_TOKEN")
-    query = f"?token={token}" if token else ""
+    query = f"?{urlencode({'token': token})}" if token else ""
+    root = request.script_root  # the app may be mounted under a prefix
     return {
         "serviceCode": config["USSD_SERVICE_CODE"],
         "shortCode": str(config["AT_SHORT_CODE"]),
-        "ussdUrl": USSD_PATH + query,
-        "ussdEventsUrl": USSD_EVENTS_PATH + query,
-        "smsUrl": SMS_INBOUND_PATH + query,
+        "ussdUrl": root + USSD_PATH + query,
+        "ussdEventsUrl": root + USSD_EVENTS_PATH + query,
+        "smsUrl": root + SMS_INBOUND_PATH + query,
+        "adminUrl": root + "/admin/",
         "outboxUrl": url_for("simulator.outbox"),
         "channels": {"ussd": _routed(USSD_PATH), "sms": _routed(SMS_INBOUND_PATH)},
         "gsmBasic": "".join(sorted(gsm.BASIC)),

@@ -73,3 +73,9 @@ def test_the_outbox_refuses_a_bad_number_with_a_reason(client, raw) -> None:
     res = client.get("/simulator/outbox", query_string={"phone": raw})
     assert res.status_code == 400
     assert res.get_json()["error"] == "invalid_phone" and res.get_json()["message"]
+
+
+def test_the_page_posts_under_the_prefix_the_app_is_mounted_at(client) -> None:
+    html = client.get("/simulator", base_url="http://localhost/gw").get_data(as_text=True)
+    assert '"/gw/ussd/africastalking"' in html and '"/gw/sms/africastalking/inbound"' in html
+    assert "/gw/static/simulator/simulator.js" in html and 'href="/gw/admin/"' in html
