@@ -66,3 +66,12 @@ def test_new_session_ends_the_running_one(page, live_server) -> None:
     assert page.inner_text("#bar-state") == "Idle"
     assert page.is_hidden("#reply-form")
     page.wait_for_selector("#log li:has-text('/ussd/africastalking/events')")
+
+
+def test_the_page_sends_the_callback_token_when_one_is_set(page, live_server, app,
+                                                          monkeypatch) -> None:
+    monkeypatch.setitem(app.config, "CALLBACK_TOKEN", "s3cret")
+    page.goto(f"{live_server}/simulator")
+    dial(page, "*152*00*9*2#")
+    assert page.inner_text("#bar-state") == "Session"
+    assert page.inner_text("#screen-text").startswith("e-Mrejesho")
