@@ -8,6 +8,7 @@ fails prints as ``error`` and the others still run.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import time
@@ -39,6 +40,8 @@ def main() -> int:
     rep = report.Report()
     print(f"bench: {settings.database_url} / {settings.redis_url}; {settings.describe_server()}",
           flush=True)
+    # Other work on the machine skews every figure; the load averages say how much there was.
+    rep.details["loadavg_at_start"] = [round(x, 2) for x in os.getloadavg()]
     prepare.prepare(settings)
     for name in SECTIONS:
         if not settings.wants(name) or (name == "profile" and not settings.profile):

@@ -92,7 +92,8 @@ def machine() -> dict[str, Any]:
         pass
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
             "system": f"{platform.system()} {platform.release()}",
-            "memory_gib": _memory_gib(), "commit": _commit()}
+            "memory_gib": _memory_gib(), "commit": _commit(),
+            "loadavg_at_end": [round(x, 2) for x in os.getloadavg()]}
 
 
 def _memory_gib() -> float | None:
