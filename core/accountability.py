@@ -77,7 +77,7 @@ def overdue_counts(session: Session, now: datetime | None = None) -> dict[int, i
 
 
 def acknowledgement_overdue(feedback: Feedback, now: datetime | None = None,
-                            policy: sla.Policy = sla.DEFAULT_POLICY) -> bool:
+                            policy: sla.Policy | None = None) -> bool:
     """Still untouched after the acknowledgement due time (for the admin's row flag)."""
     now = now or utcnow()
     return (feedback.status == Status.RECEIVED.value and feedback.acknowledged_at is None
@@ -209,10 +209,10 @@ def escalate_overdue(session: Session, now: datetime | None = None) -> list[str]
 
 
 def close_expired(session: Session, now: datetime | None = None,
-                  policy: sla.Policy = sla.DEFAULT_POLICY) -> list[str]:
+                  policy: sla.Policy | None = None) -> list[str]:
     """Close answered feedback whose appeal window (as ``appeal_feedback`` counts it) has ended."""
     now = now or utcnow()
-    cutoff = now - timedelta(days=policy.appeal_window_days)
+    cutoff = now - timedelta(days=(policy or sla.active()).appeal_window_days)
     closed: list[str] = []
     rows = session.scalars(select(Feedback).where(
         Feedback.status == Status.ANSWERED.value, Feedback.answered_at < cutoff)

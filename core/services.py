@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import sla
+from core import gsm, sla
 from core.errors import (
     InvalidFeedback,
     NotAllowed,
@@ -24,7 +24,7 @@ from core.errors import (
     UnknownFeedback,
     UnknownInstitution,
 )
-from core.i18n import normalise_locale, translator
+from core.i18n import N_, normalise_locale, translator
 from core.models import Event, Feedback, Institution, Officer, Subscriber, utcnow
 from core.notify import queue_sms
 from core.phones import normalise_phone
@@ -229,10 +229,22 @@ def answer_feedback(session: Session, feedback: Feedback, officer: Officer, text
            **{"from": previous})
     if feedback.submitter_phone:
         t = translator(feedback.language)
+        msgid = N_("Ref %(ref)s answer: %(answer)s To rate it reply %(ref)s and 1-5.")
+        room = 2 * gsm.CONCATENATED - gsm.septets(t._(msgid, ref=feedback.reference, answer=""))
         queue_sms(session, phone=feedback.submitter_phone, feedback=feedback, purpose="answer",
-                  text=t._("Ref %(ref)s answer: %(answer)s Rate it: reply RATE %(ref)s 1-5",
-                           ref=feedback.reference, answer=answer))
+                  text=t._(msgid, ref=feedback.reference, answer=_sms_cut(answer, room)))
     session.flush()
+
+
+def _sms_cut(text: str, room: int) -> str:
+    """``text`` in GSM-7 within ``room`` septets, cut at a word and marked '...' if long."""
+    text = gsm.to_gsm7(text)
+    if gsm.septets(text) <= room:
+        return text
+    cut = text[:room - 3]
+    while gsm.septets(cut) > room - 3:
+        cut = cut[:-1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[len(cut) // 2:] else cut).rstrip(" ,.;:") + "..."
 
 
 def _check_appeal_answerer(session: Session, feedback: Feedback, officer: Officer) -> None:
@@ -298,7 +310,7 @@ def _check_submitter(feedback: Feedback, phone: str) -> None:
 
 def appeal_feedback(session: Session, feedback: Feedback, phone: str, reason: str,
                     now: datetime | None = None,
-                    policy: sla.Policy = sla.DEFAULT_POLICY) -> None:
+                    policy: sla.Policy | None = None) -> None:
     """Appeal an answer, from the submitting number, within the appeal window."""
     now = now or utcnow()
     _check_submitter(feedback, phone)
@@ -306,7 +318,7 @@ def appeal_feedback(session: Session, feedback: Feedback, phone: str, reason: st
     if feedback.status != Status.ANSWERED:
         check_transition(feedback.status, Status.APPEALED)
     answered = feedback.answered_at or now
-    if now > answered + timedelta(days=policy.appeal_window_days):
+    if now > answered + timedelta(days=(policy or sla.active()).appeal_window_days):
         raise NotAllowed("the appeal window has passed")
     _move(session, feedback, Status.APPEALED, None, now)
     parent = feedback.institution.parent

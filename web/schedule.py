@@ -28,7 +28,7 @@ from typing import Any
 
 from flask import Flask
 
-from core import accountability
+from core import accountability, sla
 from web.db import database
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,20 @@ def register_jobs(register: Callable[..., Any], jobs: tuple[Periodic, ...] = JOB
         register(job.func, QUEUE, cron=job.cron, interval=job.interval, job_timeout=job.timeout)
 
 
+SLA_SETTINGS = {  # config name: Policy field (MREJESHO_SLA_ANSWER_DAYS='{"complaint": 5}')
+    "SLA_ANSWER_DAYS": "answer_days", "SLA_ACKNOWLEDGE_DAYS": "acknowledge_days",
+    "SLA_TRANSFER_DAYS": "transfer_days", "SLA_APPEAL_WINDOW_DAYS": "appeal_window_days"}
+
+
 def init_app(app: Flask) -> None:
-    """The embedded default reads the table from here; ``rq cron web.cron`` imports it."""
+    """Put the configured service levels in force; the embedded default reads the job table."""
     app.config.setdefault("SCHEDULE_IN_PROCESS", True)  # web.embedded drives the cron
+    for name in SLA_SETTINGS:
+        app.config.setdefault(name, None)
+    try:
+        policy = sla.policy_from_config(
+            **{field: app.config[name] for name, field in SLA_SETTINGS.items()})
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise RuntimeError(f"bad service level configuration (MREJESHO_SLA_*): {exc}") from exc
+    sla.configure(policy)
     app.extensions["schedule"] = JOBS

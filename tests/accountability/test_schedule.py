@@ -200,3 +200,26 @@ def test_embedded_default_drives_rq_cron_in_a_thread(app) -> None:
     cron.stop()
     assert not cron._thread.is_alive()
     assert cron.scheduler.name not in {c.name for c in CronScheduler.all(kv.client(app))}
+
+
+def test_service_levels_come_from_configuration(app) -> None:
+    from web import create_app
+
+    other = create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"],
+                        "REDIS_URL": app.config["REDIS_URL"], "SECRET_KEY": "test",
+                        "SLA_ANSWER_DAYS": {"complaint": 3}, "SLA_TRANSFER_DAYS": 2})
+    try:
+        assert sla.answer_due("complaint", MONDAY).date().isoformat() == "2026-03-05"
+        assert sla.answer_due("opinion", MONDAY).date().isoformat() == "2026-03-20"
+        assert sla.transfer_due(MONDAY).date().isoformat() == "2026-03-04"
+    finally:
+        other.extensions["db"].engine.dispose()
+        sla.configure(sla.DEFAULT_POLICY)
+    import pytest
+
+    for bad in ({"SLA_ANSWER_DAYS": {"pothole": 3}}, {"SLA_TRANSFER_DAYS": 0},
+                {"SLA_ANSWER_DAYS": "seven"}):
+        with pytest.raises(RuntimeError, match="service level"):
+            create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"],
+                        "REDIS_URL": app.config["REDIS_URL"], "SECRET_KEY": "test", **bad})
+    assert sla.active() == sla.DEFAULT_POLICY
