@@ -21,8 +21,8 @@ from menus.screens import BACK, HOME, MORE, Screen, compose, kind_name, list_bod
 from menus.state import Draft, State
 
 MIN_TEXT = 3
-MAX_DESCRIPTION = 400   # over USSD: a few screens, and the session stays under 1 KB
-MAX_NAME = 60
+MAX_DESCRIPTION = 300   # over USSD: two screens or more, and the session stays under 1 KB
+MAX_NAME = 40
 MAX_LETTERS = 20
 FLOW = frozenset({"group", "list", "search", "desc", "desc_more", "identity", "name", "confirm"})
 TEXT_NODES = frozenset({"search", "desc", "name", "track", "appeal", "reason"})

@@ -60,7 +60,7 @@ class State:
     consumed: int = -1            # characters of the aggregator's text already taken
     digest: int = 0               # crc32 of that text
     hop: str = ""                 # key of the last hop answered
-    reply: str = ""               # the body it got
+    reply: str = ""               # the body it got, if it ended the session
 
     @property
     def frame(self) -> Frame:

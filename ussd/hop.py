@@ -78,13 +78,17 @@ class Channel:
             if lang is None:
                 lang = cache_lang = self._db_language(hop.phone)
             state, screen = self._start(hop, new_state(lang or "sw", loaded.draft))
-        elif loaded.state.hop == hop.key or loaded.state.reply.startswith("END "):
-            return loaded.state.reply  # a retry, or a hop after the session ended
+        elif loaded.state.hop == hop.key or loaded.state.reply:
+            return self._replay(loaded.state)  # a retry, or a hop after the session ended
         else:
             state, screen = self.menu.step(loaded.state, self._new_input(hop, loaded.state))
         if screen.effect:
             return self._effect(hop, state, screen, loaded)
         return self._save(hop, state, screen, loaded.draft_raw, cache_lang)
+
+    def _replay(self, state: State) -> str:
+        """The answer already given: an END is stored, a CON is the state's screen again."""
+        return state.reply or self.menu.show(state).body
 
     def _start(self, hop: Hop, state: State) -> tuple[State, Screen]:
         """A new session: show the root, then follow any dialled-through digits."""
@@ -115,7 +119,10 @@ class Channel:
         body = screen.body
         consumed = len(hop.text) if hop.cumulative else 0
         digest = zlib.crc32(hop.text.encode()) if hop.cumulative else 0
-        state = replace(state, hop=hop.key, reply=body, consumed=consumed, digest=digest)
+        # Only an END is kept verbatim: a CON screen is re-rendered from the state, which
+        # keeps the session small.
+        reply = body if screen.end else ""
+        state = replace(state, hop=hop.key, reply=reply, consumed=consumed, digest=digest)
         self.store.save(hop.session_id, hop.phone, state, draft_raw, cache_lang)
         return body
 
@@ -127,7 +134,7 @@ class Channel:
                 try:
                     done = self.store.peek(hop.session_id)
                     if done is not None and done.hop == hop.key:
-                        return done.reply
+                        return self._replay(done)
                     outcome = run_effect(self.session, screen.effect, state, hop.phone)
                     state, final = self.menu.finish(state, screen.effect, outcome)
                     lang = screen.effect[1] if screen.effect[0] == "language" else None
@@ -136,6 +143,6 @@ class Channel:
                     self.store.unlock(hop.session_id)
             done = self.store.wait_for_hop(hop.session_id, hop.key, WAIT_SECONDS)
             if done is not None:
-                return done.reply
+                return self._replay(done)
         log.error("USSD hop %s: gave up waiting for the session lock", hop.session_id)
         return self.menu.apology(state.lang).body

@@ -19,7 +19,7 @@ from menus.screens import Screen
 from menus.state import Draft, State, new_state
 
 BODY = "Barabara ya kijiji*imeharibika tangu mwezi uliopita na magari hayapiti " * 3
-NAME = "Mwanaisha Abdallah Mohamed Kitwana Salim Mussa Juma Ramadhani Omar"[:60]
+NAME = "Mwanaisha Abdallah Mohamed Kitwana Salim Mussa Juma Ramadhani Omar"[:40]
 VALID_REF = "123456789" + str(damm_digit("123456789"))
 INPUTS = {
     "search": ["TRA", "Wi", "Ha", "Ar", "Ta", "zz", "a", "Halmashauri ya Wilaya"],
