@@ -10,7 +10,9 @@ statements from the engine, both counted around the same loop.
 from __future__ import annotations
 
 import importlib.util
+import os
 import random
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -106,13 +108,13 @@ def _sql_kinds(statements: list[tuple[str, Any]], n: int) -> dict[str, float]:
     return {k: round(v, 2) for k, v in sorted(kinds.items(), key=lambda kv_: -kv_[1])}
 
 
-def _hop_op(app: Any, hops: list[str]) -> Callable[[int], Any]:
-    client = app.test_client()
+def _hop_op(app: Any, hops: list[str], tag: str = "prof") -> Callable[[int], Any]:
+    client, run_id = app.test_client(), random.randrange(1_000_000)
 
     def op(i: int) -> Any:
         sid, step = divmod(i, len(hops))
         return client.post("/ussd/africastalking", data={
-            "sessionId": f"bench-prof-{sid}", "serviceCode": "*152*00#",
+            "sessionId": f"bench-{tag}-{run_id}-{sid}", "serviceCode": "*152*00#",
             "phoneNumber": f"+25571{sid % 10_000_000:07d}", "networkCode": "63902",
             "text": hops[step]})
     return op
@@ -133,6 +135,31 @@ def _submit_op(app: Any) -> Callable[[int], Any]:
     return op
 
 
+def cpu_per_op(op: Callable[[int], Any], n: int) -> float:
+    """CPU milliseconds per call in this process: less swayed by other load than wall time."""
+    for i in range(WARM):
+        op(i)
+    t0 = time.process_time()
+    for i in range(WARM, WARM + n):
+        op(i)
+    return 1e3 * (time.process_time() - t0) / n
+
+
+def hop_cpu(settings: Settings, app: Any, report: Report, path: list[str]) -> None:
+    """The app's hop and the bare GET/SET hop, each through Flask's test client, CPU only."""
+    os.environ["REDIS_URL"] = settings.redis_url
+    from bench.baseline import create_app as bare_app
+
+    n = 2000
+    bare = cpu_per_op(_hop_op(bare_app(), path, "bare"), n)
+    ours = cpu_per_op(_hop_op(app, path, "cpu"), n)
+    report.details["hop_cpu_ms"] = {"bare": bare, "app": ours}
+    report.add(Figure(SECTION, "hop CPU in-process: bare", bare, "ms/hop"),
+                Figure(SECTION, "hop CPU in-process: app", ours, "ms/hop",
+                       note=f"test client, {n} hops each; bare/app = {bare / ours:.2f} "
+                            "(the serving figure's ratio without the server and the load)"))
+
+
 def run(settings: Settings, report: Report) -> None:
     from bench.ussd import hops
 
@@ -141,6 +168,7 @@ def run(settings: Settings, report: Report) -> None:
     found: dict[str, Any] = {"submit": profile("submit", app, _submit_op(app), 300)}
     if importlib.util.find_spec("ussd.views") is not None:
         found["hop"] = profile("hop", app, _hop_op(app, hops()), 2000)
+        hop_cpu(settings, app, report, hops())
     report.details["profile"] = found
     for name, prof in found.items():
         top = ", ".join(f"{k} {v}%" for k, v in list(prof["share_percent"].items())[:6])

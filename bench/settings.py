@@ -24,8 +24,8 @@ def _float(name: str, default: float) -> float:
 
 
 def _default_workers() -> int:
-    """gunicorn's documented starting point: (2 x cores) + 1 sync workers."""
-    return 2 * (os.cpu_count() or 1) + 1
+    """The Procfile's web process: ``--workers ${WEB_CONCURRENCY:-4}`` sync workers."""
+    return int(os.environ.get("WEB_CONCURRENCY") or 4)
 
 
 @dataclass(frozen=True)
