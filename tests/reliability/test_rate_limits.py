@@ -70,3 +70,26 @@ def test_a_flooding_phone_gets_the_rate_limited_screen_over_ussd(app, monkeypatc
     assert "nyingi" in bodies[2] or "too many" in bodies[2], bodies[2]
     with app.extensions["db"].sessionmaker() as s:
         assert s.scalar(select(func.count()).select_from(Feedback)) == 2
+
+
+def test_a_flooding_phone_gets_the_rate_limited_reply_over_sms(app, monkeypatch) -> None:
+    from sqlalchemy import func, select
+
+    from core.models import Feedback, OutboundMessage
+    from tests.reliability.conftest import endpoint_or_skip
+
+    endpoint_or_skip(app, "/sms/africastalking/inbound")
+    info = app.extensions["db"].sessionmaker.kw["info"]
+    monkeypatch.setitem(info, LIMITS_KEY, SubmissionLimits(per_hour=2, per_day=None))
+    client = app.test_client()
+    for n in range(3):
+        resp = client.post("/sms/africastalking/inbound", data={
+            "from": "+255713000222", "to": "15200", "id": f"ATXid_flood_{n}",
+            "text": f"LALAMIKO TRA: Nimesubiri TIN mara ya {n + 1}", "date": "2026-11-22",
+            "linkId": "", "networkCode": "63902"})
+        assert resp.status_code == 200
+    with app.extensions["db"].sessionmaker() as s:
+        assert s.scalar(select(func.count()).select_from(Feedback)) == 2
+        texts = s.scalars(select(OutboundMessage.text)
+                          .where(OutboundMessage.phone == "+255713000222")).all()
+    assert any("nyingi" in t or "too many" in t for t in texts), texts
