@@ -1,31 +1,128 @@
-"""Outbound SMS as rq jobs: one job per OutboundMessage id.
+"""Outbound SMS as rq jobs: one job per OutboundMessage id, safe to run twice.
 
 Jobs run inside the app context the worker provides (``web.worker``) and own
-their transaction. With no aggregator credentials the message goes to the
-outbox (the row itself, marked sent with an ``outbox-`` id) that the simulator shows.
+their transaction. A job claims its row with an ``UPDATE ... WHERE status =
+'queued'`` and holds that row lock until the provider has answered and the
+outcome is committed: a second job for the same message waits, then finds it
+sent and does nothing; a worker killed mid-job rolls back, so the retry sends
+it (at least once, never lost). Each attempt is counted on the row with its
+error; network errors and 5xx are retried with back-off, a per-recipient
+refusal (invalid number, blacklisted) is final. The feedback's audit trail gets
+"sms_sent" / "sms_failed" (and "sms_delivered" from the delivery callback).
 """
 
 from __future__ import annotations
 
-from rq import Queue, Retry
+import logging
+from datetime import timedelta
 
-from core.models import OutboundMessage, utcnow
+from flask import current_app
+from rq import Queue, Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core.models import Event, InboundMessage, OutboundMessage, utcnow
+from sms.replies import fit
+from sms.rows import updated
+from sms.sender import Permanent, Retryable, sender_for
 from web.db import database
+from web.kv import queue as app_queue
+
+log = logging.getLogger(__name__)
 
 RETRY = Retry(max=5, interval=[10, 60, 300, 900, 3600])
+MAX_ATTEMPTS = 6  # the first try and RETRY.max retries; the sweeper never exceeds it
+SWEEP_AFTER = timedelta(minutes=3)
+SWEEP_LIMIT = 500
+LIVE = ("queued", "started", "scheduled", "deferred")
+
+
+def job_id(message_id: int) -> str:
+    return f"sms-{message_id}"
 
 
 def enqueue_messages(queue: Queue, ids: list[int]) -> None:
     for message_id in ids:
-        queue.enqueue(send_message, message_id, retry=RETRY, job_id=f"sms-{message_id}")
+        queue.enqueue(send_message, message_id, retry=RETRY, job_id=job_id(message_id))
 
 
 def send_message(message_id: int) -> str:
+    """Send one queued message; returns its status ('skipped' if it was not queued)."""
     with database().sessionmaker() as session:
-        msg = session.get(OutboundMessage, message_id)
-        if msg is None or msg.status != "queued":
+        claimed = updated(session,
+            update(OutboundMessage)
+            .where(OutboundMessage.id == message_id, OutboundMessage.status == "queued")
+            .values(attempts=OutboundMessage.attempts + 1))
+        if not claimed:
+            session.rollback()
             return "skipped"
-        msg.attempts += 1
-        msg.status, msg.provider_id, msg.sent_at = "sent", f"outbox-{msg.id}", utcnow()
+        msg = session.get(OutboundMessage, message_id, populate_existing=True)
+        assert msg is not None
+        msg.text = fit(msg.text)
+        try:
+            provider_id = sender_for(current_app.config).send(msg.id, msg.phone, msg.text)
+        except Permanent as exc:
+            _fail(session, msg, str(exc))
+        except Retryable as exc:
+            msg.last_error = str(exc)[:1000]
+            if msg.attempts >= MAX_ATTEMPTS:
+                _fail(session, msg, msg.last_error)
+            else:
+                session.commit()  # the attempt is recorded; rq retries with back-off
+                log.warning("SMS %s attempt %s failed: %s", message_id, msg.attempts, exc)
+                raise
+        else:
+            msg.status, msg.provider_id, msg.sent_at = "sent", provider_id, utcnow()
+            msg.last_error = None
+            _event(session, msg, "sms_sent", provider_id=provider_id)
         session.commit()
         return msg.status
+
+
+def _fail(session: Session, msg: OutboundMessage, reason: str) -> None:
+    msg.status, msg.last_error = "failed", reason[:1000]
+    _event(session, msg, "sms_failed", reason=reason[:300])
+    log.warning("SMS %s failed for good: %s", msg.id, reason)
+
+
+def _event(session: Session, msg: OutboundMessage, kind: str, **data: object) -> None:
+    if msg.feedback_id is not None:
+        session.add(Event(feedback_id=msg.feedback_id, kind=kind,
+                          data={"message_id": msg.id, "purpose": msg.purpose,
+                                "attempts": msg.attempts, **data}))
+
+
+def sweep_queued_messages() -> int:
+    """Re-enqueue SMS still queued after a few minutes with no live job; handle stray inbound.
+
+    A message stays queued when Redis was down at commit, or its job was lost;
+    an inbound SMS stays unhandled when the process died between storing and
+    handling it. Returns how many were picked up.
+    """
+    queue = app_queue()
+    cutoff = utcnow() - SWEEP_AFTER
+    with database().sessionmaker() as session:
+        ids = list(session.scalars(select(OutboundMessage.id).where(
+            OutboundMessage.status == "queued", OutboundMessage.created_at < cutoff)
+            .order_by(OutboundMessage.id).limit(SWEEP_LIMIT)))
+    stale = [i for i in ids if not _has_live_job(queue, i)]
+    enqueue_messages(queue, stale)
+    from sms.views import handle_stored  # the view's own path, after the fact
+
+    with database().sessionmaker() as session:
+        inbound = list(session.scalars(select(InboundMessage.id).where(
+            InboundMessage.handled_at.is_(None), InboundMessage.received_at < cutoff,
+            InboundMessage.received_at > cutoff - timedelta(days=1)).limit(SWEEP_LIMIT)))
+    for inbound_id in inbound:
+        handle_stored(inbound_id)
+    return len(stale) + len(inbound)
+
+
+def _has_live_job(queue: Queue, message_id: int) -> bool:
+    try:
+        job = Job.fetch(job_id(message_id), connection=queue.connection)
+    except NoSuchJobError:
+        return False
+    return job.get_status(refresh=False) in LIVE

@@ -1,0 +1,175 @@
+"""Turn one stored inbound SMS into one core call and its reply.
+
+The channel stays thin: :func:`sms.parser.parse` says what the citizen asked,
+one service of :mod:`core.services` does it, and the reply goes out through
+:func:`core.notify.queue_sms` (so the opt-out rule and the after-commit
+dispatch hold here as everywhere). A domain refusal becomes a one-line reply
+from the catalogues; the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core import services
+from core.errors import InvalidFeedback, MrejeshoError
+from core.i18n import normalise_locale
+from core.institutions import TRIAGE_CODE
+from core.models import Feedback, InboundMessage, Subscriber, utcnow
+from core.notify import queue_sms
+from core.status import Status
+from sms import replies as r
+from sms.directory import Directory
+from sms.parser import Command, parse
+from sms.rows import updated
+
+CONFIRM_WINDOW = timedelta(hours=1)
+PURPOSE = "reply"
+
+
+class Context:
+    """One inbound message being handled: who sent it, in which language, and when."""
+
+    def __init__(self, session: Session, msg: InboundMessage, directory: Directory,
+                 now: datetime) -> None:
+        self.session, self.msg, self.directory, self.now = session, msg, directory, now
+        self.phone = msg.phone
+        self.subscriber = session.scalar(select(Subscriber).where(Subscriber.phone == msg.phone))
+        self.lang = self.subscriber.language if self.subscriber else "sw"
+
+    def reply(self, msgid: str, **params: object) -> None:
+        queue_sms(self.session, phone=self.phone, purpose=PURPOSE,
+                  text=r.render(self.lang, msgid, **params))
+
+
+def handle(session: Session, msg: InboundMessage, directory: Directory,
+           now: datetime | None = None) -> Command:
+    """Handle ``msg`` (already stored, from a valid number) and queue its reply."""
+    command = parse(msg.text)
+    ctx = Context(session, msg, directory, now or utcnow())
+    if ctx.subscriber is None:  # a first message in English makes an English subscriber
+        ctx.subscriber = services.remember_language(session, msg.phone, command.lang or "sw")
+        ctx.lang = ctx.subscriber.language
+    msg.command = command.action
+    try:
+        with session.begin_nested():
+            HANDLERS.get(command.action, _unknown)(ctx, command)
+    except InvalidFeedback:
+        ctx.reply(_USAGE.get(command.action, r.GENERIC_ERROR))
+    except MrejeshoError as exc:
+        ctx.reply(r.ERRORS.get(exc.code, r.GENERIC_ERROR))
+    msg.handled_at = ctx.now
+    session.flush()
+    return command
+
+
+def _submit(ctx: Context, c: Command) -> None:
+    code, description = TRIAGE_CODE, c.text
+    if c.institution is not None:
+        matched = ctx.directory.match(c.institution)
+        if matched:
+            code = matched
+        else:  # nothing the citizen wrote is lost: the unmatched part stays in the text
+            description = f"{c.institution}: {c.text}".strip()
+    _submit_text(ctx, c.kind or "complaint", code, description, c.anonymous)
+
+
+def _submit_text(ctx: Context, kind: str, code: str, description: str,
+                 anonymous: bool) -> None:
+    if len(description) < services.MIN_DESCRIPTION:
+        raise InvalidFeedback("nothing after the keyword")
+    feedback = services.submit_feedback(ctx.session, services.Submission(
+        kind=kind, channel="sms", institution_code=code, description=description,
+        phone=ctx.phone, anonymous=anonymous, language=ctx.lang), now=ctx.now)
+    ctx.msg.feedback_id = feedback.id
+
+
+def _status(ctx: Context, c: Command) -> None:
+    if not c.reference:
+        raise InvalidFeedback("no reference")
+    fb = services.find_feedback(ctx.session, c.reference)
+    ctx.reply(r.STATUS, ref=fb.reference, kind=r.kind_name(ctx.lang, fb.kind),
+              inst=fb.institution.short_name(ctx.lang), date=fb.created_at.strftime("%d/%m/%Y"),
+              status=r.status_name(ctx.lang, fb.status))
+
+
+def _appeal(ctx: Context, c: Command) -> None:
+    if not c.reference:
+        raise InvalidFeedback("no reference")
+    fb = services.find_feedback(ctx.session, c.reference)
+    services.appeal_feedback(ctx.session, fb, ctx.phone, c.text, now=ctx.now)
+    target = fb.appeal_institution or fb.institution
+    ctx.reply(r.APPEALED, ref=fb.reference, inst=target.short_name(ctx.lang))
+
+
+def _rate(ctx: Context, c: Command) -> None:
+    if c.rating is None:
+        raise InvalidFeedback("no rating")
+    if c.reference:
+        fb = services.find_feedback(ctx.session, c.reference)
+    else:
+        waiting = list(ctx.session.scalars(select(Feedback).where(
+            Feedback.submitter_phone == ctx.phone, Feedback.status == Status.ANSWERED.value,
+            Feedback.rating.is_(None)).order_by(Feedback.answered_at.desc()).limit(2)))
+        if not waiting:
+            return ctx.reply(r.RATE_NONE)
+        if len(waiting) > 1:
+            return ctx.reply(r.RATE_WHICH, ref=waiting[0].reference)
+        fb = waiting[0]
+    offer_appeal = services.rate_feedback(ctx.session, fb, ctx.phone, c.rating, now=ctx.now)
+    ctx.reply(r.RATED_LOW if offer_appeal else r.RATED, ref=fb.reference)
+
+
+def _language(ctx: Context, c: Command) -> None:
+    if c.language is None:
+        raise InvalidFeedback("no language")
+    ctx.subscriber = services.remember_language(ctx.session, ctx.phone, c.language)
+    ctx.lang = normalise_locale(c.language)
+    ctx.reply(r.LANGUAGE_SET)
+
+
+def _opt(ctx: Context, opted_out: bool) -> None:
+    sub = ctx.subscriber
+    assert sub is not None
+    if opted_out:
+        ctx.reply(r.STOPPED)  # queued while still opted in: the last SMS they get
+    sub.opted_out = opted_out
+    ctx.session.flush()
+    if not opted_out:
+        ctx.reply(r.STARTED)
+
+
+def _confirm(ctx: Context, c: Command) -> None:
+    """YES within the hour makes the last keyword-less message a complaint to triage."""
+    pending = ctx.session.scalar(select(InboundMessage).where(
+        InboundMessage.phone == ctx.phone, InboundMessage.command == "unknown",
+        InboundMessage.feedback_id.is_(None), InboundMessage.id != ctx.msg.id,
+        InboundMessage.received_at >= ctx.now - CONFIRM_WINDOW,
+    ).order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc()).limit(1))
+    # Claim it, so that two YES at once make one complaint.
+    claimed = pending is not None and updated(ctx.session,
+        update(InboundMessage).where(InboundMessage.id == pending.id,
+                                     InboundMessage.command == "unknown")
+        .values(command="confirmed")) == 1
+    if pending is None or not claimed:
+        return ctx.reply(r.NOTHING_TO_CONFIRM)
+    _submit_text(ctx, "complaint", TRIAGE_CODE, pending.text.strip(), False)
+    pending.feedback_id = ctx.msg.feedback_id
+
+
+def _unknown(ctx: Context, c: Command) -> None:
+    ctx.reply(r.EMPTY if c.action == "empty" else r.KEPT)
+
+
+HANDLERS: dict[str, Callable[[Context, Command], None]] = {
+    "submit": _submit, "status": _status, "appeal": _appeal, "rate": _rate,
+    "language": _language, "help": lambda ctx, c: ctx.reply(r.HELP),
+    "stop": lambda ctx, c: _opt(ctx, True), "start": lambda ctx, c: _opt(ctx, False),
+    "yes": _confirm, "unknown": _unknown, "empty": _unknown,
+}
+_USAGE = {"submit": r.SUBMIT_USAGE, "status": r.STATUS_USAGE, "appeal": r.APPEAL_USAGE,
+          "language": r.LANGUAGE_USAGE, "yes": r.SUBMIT_USAGE, "rate": r.RATE_NONE}

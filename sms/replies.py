@@ -1,0 +1,95 @@
+"""Every SMS the channel itself writes, rendered in the subscriber's language.
+
+Each reply is a msgid with named placeholders; :func:`fit` folds the result to
+GSM-7 and keeps it within two segments (one wherever the catalogue text allows:
+tests/sms/test_replies.py renders every template with worst-case values).
+"""
+
+from __future__ import annotations
+
+from core import gsm
+from core.i18n import N_, translator
+
+MAX_SEGMENTS = 2
+ELLIPSIS = "..."
+
+KINDS = {
+    "complaint": N_("Complaint"), "suggestion": N_("Suggestion"), "inquiry": N_("Inquiry"),
+    "compliment": N_("Compliment"), "opinion": N_("Opinion"),
+}
+STATUSES = {
+    "received": N_("received"), "in_progress": N_("in progress"), "answered": N_("answered"),
+    "appealed": N_("appealed"), "closed": N_("closed"), "rejected": N_("rejected"),
+}
+
+HELP = N_("Mrejesho: send COMPLAINT, SUGGESTION, INQUIRY, COMPLIMENT or OPINION, the "
+          "institution, ':' and your message. E.g. COMPLAINT TANESCO: no power. STATUS <ref>")
+KEPT = N_("Message received. To send it as a complaint to the central desk reply YES within "
+          "1 hour. Or send HELP to see how to write it.")
+NOTHING_TO_CONFIRM = N_("There is no message to confirm. Send HELP to see how to write one.")
+EMPTY = N_("Your SMS was empty. Send HELP to see how to write one.")
+SUBMIT_USAGE = N_("Write your message after the keyword, e.g. COMPLAINT TANESCO: no power "
+                  "since yesterday")
+STATUS_USAGE = N_("To track, send STATUS and the 10-digit reference number.")
+APPEAL_USAGE = N_("To appeal, send APPEAL, the 10-digit reference number and your reason.")
+LANGUAGE_USAGE = N_("To change the language send LANGUAGE EN or LANGUAGE SW.")
+LANGUAGE_SET = N_("Language set to English. Send HELP for the keywords.")
+STOPPED = N_("You will get no more SMS from Mrejesho except answers to your feedback. "
+             "To get them again send START.")
+STARTED = N_("You will get SMS from Mrejesho again. Send HELP for the keywords.")
+RATE_NONE = N_("There is no answer waiting for your rating.")
+RATE_WHICH = N_("Several answers await a rating: send the reference and 1-5, e.g. %(ref)s 4")
+RATED = N_("Thank you for rating ref %(ref)s.")
+RATED_LOW = N_("Thank you for rating ref %(ref)s. Not satisfied? Send APPEAL %(ref)s and "
+               "your reason.")
+APPEALED = N_("Appeal of ref %(ref)s received. It goes to %(inst)s.")
+STATUS = N_("%(ref)s: %(kind)s to %(inst)s, sent %(date)s. Status: %(status)s.")
+
+ERRORS = {
+    "rate_limited": N_("You have sent too many. Please try again later."),
+    "invalid_reference": N_("Wrong number: check all 10 digits."),
+    "unknown_feedback": N_("No feedback has that number."),
+    "not_allowed": N_("Only the number that sent the feedback may do this, after its answer."),
+    "illegal_transition": N_("This feedback cannot be appealed now."),
+    "invalid_feedback": N_("Too short: write at least 3 letters."),
+}
+GENERIC_ERROR = N_("Sorry, your request could not be completed. Please try again.")
+
+
+def render(lang: str, msgid: str, **params: object) -> str:
+    return fit(translator(lang)._(msgid, **params))
+
+
+def kind_name(lang: str, kind: str) -> str:
+    return translator(lang)._(KINDS.get(kind, kind))
+
+
+def status_name(lang: str, status: str) -> str:
+    return translator(lang)._(STATUSES.get(status, status))
+
+
+def error(lang: str, code: str) -> str:
+    return render(lang, ERRORS.get(code, GENERIC_ERROR))
+
+
+def fit(text: str, segments: int = MAX_SEGMENTS) -> str:
+    """GSM-7 only, at most ``segments`` SMS; an over-long text loses its tail to '...'."""
+    text = gsm.to_gsm7(" ".join(text.split()))
+    if gsm.segments(text) <= segments:
+        return text
+    budget = gsm.SINGLE if segments == 1 else segments * gsm.CONCATENATED
+    while gsm.septets(text) + len(ELLIPSIS) > budget:
+        text = text[:budget - len(ELLIPSIS) - (gsm.septets(text) - len(text))]
+    return text.rstrip() + ELLIPSIS
+
+
+def shorten(text: str, room: int) -> str:
+    """``text`` cut at a word boundary to at most ``room`` septets, marked with '...'."""
+    text = gsm.to_gsm7(" ".join(text.split()))
+    if gsm.septets(text) <= room:
+        return text
+    cut = text[:max(room - len(ELLIPSIS), 0)]
+    while gsm.septets(cut) > room - len(ELLIPSIS):
+        cut = cut[:-1]
+    head = cut.rsplit(" ", 1)[0] if " " in cut[len(cut) // 2:] else cut
+    return head.rstrip(" ,.;:") + ELLIPSIS
