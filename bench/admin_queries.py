@@ -21,10 +21,15 @@ PAGE = 25
 Query = Callable[[Session], Any]
 
 
-def _busiest(session: Session) -> int:
-    """The institution with the most feedback: the worst inbox to page through."""
-    row = session.execute(select(Feedback.institution_id, func.count()).group_by(
-        Feedback.institution_id).order_by(func.count().desc()).limit(1)).first()
+def _by_volume(session: Session, busiest: bool) -> int:
+    """The institution with the most (or fewest) feedback rows.
+
+    The busiest is the deepest inbox to page through; the quietest is the one whose
+    newest page an index on ``created_at`` alone finds last (it skips everyone else's).
+    """
+    count = func.count()
+    row = session.execute(select(Feedback.institution_id, count).group_by(
+        Feedback.institution_id).order_by(count.desc() if busiest else count).limit(1)).first()
     return int(row[0]) if row else int(session.scalar(select(Institution.id).limit(1)) or 0)
 
 
@@ -38,13 +43,17 @@ def _deep_cursor(session: Session, inst: int, depth: int) -> tuple[datetime, int
 
 
 def reference(session: Session) -> dict[str, Query]:
-    inst = _busiest(session)
+    inst, quiet = _by_volume(session, True), _by_volume(session, False)
     cursor = _deep_cursor(session, inst, 20_000)
     newest = (Feedback.created_at.desc(), Feedback.id.desc())
     mine = Feedback.institution_id == inst
 
     def first(s: Session) -> Any:
         return s.scalars(select(Feedback).where(mine).order_by(*newest).limit(PAGE)).all()
+
+    def first_quiet(s: Session) -> Any:
+        return s.scalars(select(Feedback).where(Feedback.institution_id == quiet)
+                         .order_by(*newest).limit(PAGE)).all()
 
     def filtered(s: Session) -> Any:
         return s.scalars(select(Feedback).where(mine, Feedback.status == "in_progress")
@@ -63,7 +72,8 @@ def reference(session: Session) -> dict[str, Query]:
             Feedback.due_at < func.now()))
         return by_status, overdue
 
-    return {"SQL: inbox first page": first, "SQL: inbox by status": filtered,
+    return {"SQL: inbox first page": first, "SQL: quietest inbox first page": first_quiet,
+            "SQL: inbox by status": filtered,
             "SQL: inbox page 800 (keyset)": deep, "SQL: dashboard counts": dashboard}
 
 
