@@ -71,3 +71,22 @@ def test_keypad_types_into_the_dial_box(page, live_server) -> None:
     assert page.input_value("#dial") == "*152*00#"
     page.click("#key-back")
     assert page.input_value("#dial") == "*152*00"
+
+
+def test_a_local_number_is_shown_as_the_aggregator_sends_it(page, live_server) -> None:
+    page.goto(f"{live_server}/simulator")
+    page.fill("#phone-number", "0754 111 222")
+    page.click("#sms-h")  # leave the field: the change is taken
+    for _ in range(50):
+        if page.input_value("#phone-number") == "+255754111222":
+            break
+        page.wait_for_timeout(100)
+    assert page.input_value("#phone-number") == "+255754111222"
+
+
+def test_a_wrong_number_is_refused_with_the_reason(page, live_server) -> None:
+    page.goto(f"{live_server}/simulator")
+    page.fill("#phone-number", "12345")
+    page.click("#sms-h")
+    page.wait_for_selector("#phone-error:not(:empty)")
+    assert "phone number" in page.inner_text("#phone-error")

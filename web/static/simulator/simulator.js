@@ -351,6 +351,12 @@
         var res = pair[0], data = pair[1];
         if (number !== phone()) return;
         $("phone-error").textContent = res.ok ? "" : data.message;
+        if (res.ok && data.phone !== number && document.activeElement !== $("phone-number")) {
+          // Africa's Talking always sends E.164 (+255...): show the number as it will be sent.
+          sent[data.phone] = (sent[data.phone] || []).concat(sent[number] || []);
+          delete sent[number];
+          $("phone-number").value = data.phone;
+        }
         var fresh = res.ok ? data.messages : [];
         if (firstPoll) {  // what was there before is history, not news
           fresh.forEach(function (m) { seen[m.id] = true; });
