@@ -52,12 +52,20 @@ def responsible_clause(institution_ids: Sequence[int]) -> ColumnElement[bool]:
                     Feedback.appeal_institution_id.in_(institution_ids)))
 
 
+def escalated_to_clause(institution_id: int) -> ColumnElement[bool]:
+    """Unanswered feedback of a child institution that was escalated to this one."""
+    children = select(Institution.id).where(Institution.parent_id == institution_id)
+    return and_(Feedback.escalated.is_(True), Feedback.status.in_(UNANSWERED),
+                Feedback.institution_id.in_(children))
+
+
 def overdue_feedback(session: Session, institution_id: int,
                      now: datetime | None = None) -> list[Feedback]:
-    """The institution's overdue feedback, most overdue first."""
+    """The institution's overdue feedback and what was escalated to it, most overdue first."""
     now = now or utcnow()
     return list(session.scalars(
-        select(Feedback).where(overdue_clause(now), responsible_clause([institution_id]))
+        select(Feedback).where(overdue_clause(now), or_(
+            responsible_clause([institution_id]), escalated_to_clause(institution_id)))
         .order_by(Feedback.due_at, Feedback.id)))
 
 

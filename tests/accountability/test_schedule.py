@@ -114,6 +114,9 @@ def test_escalation_at_twice_the_due_time_once(
     seen = session.scalars(select(Feedback.id).where(scope_filter(session, mof_officer)))
     assert fb.id in list(seen)
     assert not in_scope(session, stranger, fb)
+    mof = session.scalar(select(Institution.id).where(Institution.code == "MOF"))
+    assert [f.reference for f in accountability.overdue_feedback(session, mof)] \
+        == [fb.reference]  # the parent's head is reminded of it from now on
 
     clock.move_to(escalate_at + timedelta(days=3))
     kv.queue(app).enqueue(schedule.escalate_overdue)
