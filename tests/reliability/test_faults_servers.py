@@ -68,3 +68,42 @@ def test_redis_down_at_commit_keeps_the_feedback_and_its_sms_queued(fault_env, c
     assert statuses == ["queued"]
     assert "stay queued" in caplog.text
     assert "712345678" not in caplog.text
+
+
+INBOUND = {"from": "+255712345678", "to": "15200", "id": "ATXid_fault_1",
+           "text": "LALAMIKO TRA: Nimesubiri TIN wiki tatu", "date": "2026-11-22 10:00:00",
+           "linkId": "", "networkCode": "63902"}
+
+
+def test_inbound_sms_while_postgres_is_down_is_refused_then_taken_once(fault_env) -> None:
+    from tests.reliability.conftest import endpoint_or_skip
+
+    app, pg = fault_env["app"], fault_env["pg"]
+    endpoint_or_skip(app, "/sms/africastalking/inbound")
+    client = app.test_client()
+    pg.stop()
+    try:
+        during = client.post("/sms/africastalking/inbound", data=INBOUND)
+    finally:
+        pg.start()
+    assert during.status_code == 503 and b"Traceback" not in during.data  # it retries a 5xx
+    for _ in range(2):                                 # its retry, and a duplicate of it
+        assert client.post("/sms/africastalking/inbound", data=INBOUND).status_code == 200
+    assert _count(app) == 1
+
+
+def test_inbound_sms_while_redis_is_down_is_stored_and_answered_later(fault_env) -> None:
+    from core.models import InboundMessage
+    from tests.reliability.conftest import endpoint_or_skip
+
+    app, rd = fault_env["app"], fault_env["redis"]
+    endpoint_or_skip(app, "/sms/africastalking/inbound")
+    rd.stop()
+    try:
+        resp = app.test_client().post("/sms/africastalking/inbound", data=INBOUND)
+    finally:
+        rd.start()
+    assert resp.status_code == 200
+    assert _count(app, InboundMessage) == 1 and _count(app) == 1
+    with app.extensions["db"].sessionmaker() as s:
+        assert s.scalars(select(OutboundMessage.status)).all() == ["queued"]
