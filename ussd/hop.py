@@ -62,6 +62,9 @@ class Channel:
         except SQLAlchemyError:
             log.exception("USSD hop %s: database unavailable", hop.session_id)
             self.session.rollback()
+        except Exception:  # a bug must still answer the phone, never a 500 to the aggregator
+            log.exception("USSD hop %s failed", hop.session_id)
+            self.session.rollback()
         return self.menu.apology(lang).body
 
     def _db_language(self, phone: str) -> str | None:

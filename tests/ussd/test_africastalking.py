@@ -73,6 +73,7 @@ def test_retry_of_the_submit_hop_gets_the_same_answer_and_one_record(at, session
     assert first.startswith("END ")
     assert s.retry() == first
     assert s.retry() == first
+    assert s.send("1") == first                     # nothing after the END changes anything
     assert count(session) == 1
     assert count(session, OutboundMessage) == 1
 
