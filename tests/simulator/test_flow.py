@@ -35,6 +35,7 @@ def test_a_citizen_submits_and_tracks_a_complaint_on_the_simulator(
 
     end = submit_complaint(page)
     assert page.inner_text("#bar-state") == "Ended"
+    assert page.is_hidden("#reply-form") and page.is_visible("#ok")  # the session is over
     match = re.search(r"\b(\d{10})\b", end)
     assert match, end
     reference = match.group(1)

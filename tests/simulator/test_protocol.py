@@ -62,6 +62,7 @@ def test_a_repeated_hop_gets_the_same_answer(page, live_server) -> None:
 def test_new_session_ends_the_running_one(page, live_server) -> None:
     page.goto(f"{live_server}/simulator")
     dial(page, "*152*00*9*2#")
+    assert page.is_visible("#reply") and page.is_visible("#send") and page.is_hidden("#ok")
     page.click("#new-session")
     assert page.inner_text("#bar-state") == "Idle"
     assert page.is_hidden("#reply-form")
