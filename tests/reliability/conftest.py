@@ -123,8 +123,8 @@ def own_postgres() -> Iterator[PostgresServer]:
     bindir = _pg_bin()
     if bindir is None:
         pytest.skip("no PostgreSQL server binaries (/usr/lib/postgresql/*/bin)")
-    server = PostgresServer(bindir)
     try:
+        server = PostgresServer(bindir)
         server.init()
         server.start()
     except (subprocess.CalledProcessError, OSError, LookupError) as exc:
