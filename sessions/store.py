@@ -4,7 +4,7 @@ Keys (bytes values, compact JSON from :mod:`menus.state`):
 
     ussd:s:<session>   the session's state and its last reply   idle TTL ~300 s
     ussd:d:<phone>     the draft of an unsent feedback          30 minutes
-    ussd:l:<phone>     the number's language, cached            10 minutes
+    ussd:l:<phone>     the number's language, as just changed   15 minutes
     ussd:k:<session>   lock held while a hop runs an effect     a few seconds
     ussd:e:<session>   an end-of-session notice was handled     1 hour
 
@@ -21,7 +21,7 @@ from menus.state import Draft, State
 
 SESSION_TTL = 300
 DRAFT_TTL = 30 * 60
-LANGUAGE_TTL = 10 * 60
+LANGUAGE_TTL = 15 * 60       # longer than the app's snapshot reload
 LOCK_TTL = 20
 EVENT_TTL = 3600
 

@@ -6,9 +6,12 @@ menu renders; infrastructure errors propagate to the hop, which apologises.
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidPhone, MrejeshoError
+from core.i18n import DEFAULT_LOCALE
+from core.models import Subscriber
 from core.phones import normalise_phone
 from core.services import (
     Submission,
@@ -32,6 +35,17 @@ def phone_key(phone: str) -> str:
 
 def language_of(session: Session, phone: str) -> str:
     return subscriber_language(session, phone_key(phone))
+
+
+def other_languages(session: Session) -> dict[str, str]:
+    """Every number whose language is not the default, read with the directory snapshot.
+
+    A new session then knows its language without a query; a change made by USSD
+    shows at once (cached in Redis), one made by SMS at the next reload.
+    """
+    rows = session.execute(select(Subscriber.phone, Subscriber.language)
+                           .where(Subscriber.language != DEFAULT_LOCALE))
+    return {phone: lang for phone, lang in rows}
 
 
 def run_effect(session: Session, effect: tuple[str, ...], state: State, phone: str) -> Outcome:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import redis
@@ -23,7 +24,7 @@ from menus.screens import Screen
 from menus.state import State, new_state
 from menus.texts import EXPIRED
 from sessions.store import Loaded, SessionStore
-from ussd.effects import language_of, run_effect
+from ussd.effects import language_of, phone_key, run_effect
 
 log = logging.getLogger(__name__)
 WAIT_SECONDS = 8.0
@@ -47,8 +48,10 @@ def text_key(text: str) -> str:
 class Channel:
     """Everything a hop needs; built per request from the app's cached parts."""
 
-    def __init__(self, menu: Menu, store: SessionStore, session: Session) -> None:
+    def __init__(self, menu: Menu, store: SessionStore, session: Session,
+                 languages: Mapping[str, str] | None = None) -> None:
         self.menu, self.store, self.session = menu, store, session
+        self.languages = languages
 
     def answer(self, hop: Hop) -> str:
         lang = "sw"
@@ -67,6 +70,13 @@ class Channel:
             self.session.rollback()
         return self.menu.apology(lang).body
 
+    def _known_language(self, phone: str) -> str | None:
+        """The number's language from the snapshot: no query on a navigation hop."""
+        if self.languages is None:
+            return None
+        key = phone if phone.startswith("+") else phone_key(phone)
+        return self.languages.get(key, "sw")
+
     def _db_language(self, phone: str) -> str | None:
         try:
             return language_of(self.session, phone)
@@ -77,7 +87,7 @@ class Channel:
     def _answer(self, hop: Hop, loaded: Loaded) -> str:
         cache_lang = None
         if loaded.state is None:
-            lang = loaded.lang
+            lang = loaded.lang or self._known_language(hop.phone)
             if lang is None:
                 lang = cache_lang = self._db_language(hop.phone)
             state, screen = self._start(hop, new_state(lang or "sw", loaded.draft))

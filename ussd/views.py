@@ -24,7 +24,7 @@ from menus.machine import Menu, apology
 from menus.screens import kind_name
 from sessions.store import SessionStore
 from ussd import africastalking, beem
-from ussd.effects import language_of, phone_key
+from ussd.effects import language_of, other_languages, phone_key
 from ussd.hop import Channel
 from web import kv
 from web.db import database, session
@@ -35,11 +35,16 @@ DIRECTORY_MAX_AGE = 600.0
 
 
 class MenuHolder:
-    """The menu over a directory snapshot, reloaded now and then, never on every hop."""
+    """The menu over a directory snapshot, reloaded now and then, never on every hop.
+
+    The numbers with a non-default language are read with it, so that a new
+    session needs no query to know its language.
+    """
 
     def __init__(self, app: Flask) -> None:
         self.app, self._lock = app, threading.Lock()
         self._menu: Menu | None = None
+        self.languages: dict[str, str] = {}
         self._loaded = 0.0
 
     def get(self) -> Menu:
@@ -51,6 +56,7 @@ class MenuHolder:
                 try:
                     with database(self.app).sessionmaker() as s:
                         self._menu = Menu(load_directory(s))
+                        self.languages = other_languages(s)
                     self._loaded = time.monotonic()
                 except SQLAlchemyError:
                     if self._menu is None:
@@ -73,7 +79,8 @@ def init_app(app: Flask) -> None:
 def _channel() -> Channel:
     app = current_app
     store = SessionStore(kv.client(), ttl=app.config["USSD_SESSION_TTL"])
-    return Channel(app.extensions["ussd_menu"].get(), store, session())
+    holder: MenuHolder = app.extensions["ussd_menu"]
+    return Channel(holder.get(), store, session(), holder.languages)
 
 
 @bp.before_request

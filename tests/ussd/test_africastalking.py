@@ -226,3 +226,12 @@ def test_delete_the_draft(at, redis_client) -> None:
     to_confirm(s)
     assert s.send("2") == "END Rasimu yako imefutwa."
     assert redis_client.get(f"ussd:d:{PHONE}") is None
+
+
+def test_language_set_by_sms_is_known_without_a_query_per_session(app, at, session) -> None:
+    from core.services import remember_language
+    remember_language(session, "+255715000333", "en")        # as the SMS channel does
+    session.commit()
+    app.extensions["ussd_menu"].reset()                       # the next snapshot reload
+    assert at(phone="+255715000333").dial().startswith("CON Government services")
+    assert at(phone="+255715000444").dial().startswith("CON Huduma za Serikali")
