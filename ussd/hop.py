@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 import redis
@@ -48,10 +48,15 @@ def text_key(text: str) -> str:
 class Channel:
     """Everything a hop needs; built per request from the app's cached parts."""
 
-    def __init__(self, menu: Menu, store: SessionStore, session: Session,
+    def __init__(self, menu: Menu, store: SessionStore, session: Callable[[], Session],
                  languages: Mapping[str, str] | None = None) -> None:
-        self.menu, self.store, self.session = menu, store, session
+        self.menu, self.store, self._session = menu, store, session
         self.languages = languages
+
+    @property
+    def session(self) -> Session:
+        """The database session, opened only by a hop that needs it (navigation does not)."""
+        return self._session()
 
     def answer(self, hop: Hop) -> str:
         lang = "sw"

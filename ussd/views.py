@@ -80,14 +80,14 @@ def _channel() -> Channel:
     app = current_app
     store = SessionStore(kv.client(), ttl=app.config["USSD_SESSION_TTL"])
     holder: MenuHolder = app.extensions["ussd_menu"]
-    return Channel(holder.get(), store, session(), holder.languages)
+    return Channel(holder.get(), store, session, holder.languages)
 
 
 @bp.before_request
 def _check_token() -> None:
     token = current_app.config.get("CALLBACK_TOKEN")
-    given = request.args.get("token", "")
-    if token and not hmac.compare_digest(given.encode(), str(token).encode()):
+    if token and not hmac.compare_digest(request.args.get("token", "").encode(),
+                                         str(token).encode()):
         abort(Response("wrong or missing token\n", 403, mimetype="text/plain"))
 
 
