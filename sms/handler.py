@@ -82,6 +82,8 @@ def _submit_text(ctx: Context, kind: str, code: str, description: str,
                  anonymous: bool) -> None:
     if len(description) < services.MIN_DESCRIPTION:
         raise InvalidFeedback("nothing after the keyword")
+    # A very long SMS is cut to what a feedback holds; the whole text stays in the inbox.
+    description = description[:services.MAX_DESCRIPTION]
     feedback = services.submit_feedback(ctx.session, services.Submission(
         kind=kind, channel="sms", institution_code=code, description=description,
         phone=ctx.phone, anonymous=anonymous, language=ctx.lang), now=ctx.now)
@@ -172,4 +174,4 @@ HANDLERS: dict[str, Callable[[Context, Command], None]] = {
     "yes": _confirm, "unknown": _unknown, "empty": _unknown,
 }
 _USAGE = {"submit": r.SUBMIT_USAGE, "status": r.STATUS_USAGE, "appeal": r.APPEAL_USAGE,
-          "language": r.LANGUAGE_USAGE, "yes": r.SUBMIT_USAGE, "rate": r.RATE_NONE}
+          "language": r.LANGUAGE_USAGE, "yes": r.SUBMIT_USAGE, "rate": r.RATE_USAGE}

@@ -39,6 +39,7 @@ STOPPED = N_("You will get no more SMS from Mrejesho except answers to your feed
 STARTED = N_("You will get SMS from Mrejesho again. Send HELP for the keywords.")
 RATE_NONE = N_("There is no answer waiting for your rating.")
 RATE_WHICH = N_("Several answers await a rating: send the reference and 1-5, e.g. %(ref)s 4")
+RATE_USAGE = N_("To rate an answer send its 10-digit reference and a number from 1 to 5.")
 RATED = N_("Thank you for rating ref %(ref)s.")
 RATED_LOW = N_("Thank you for rating ref %(ref)s. Not satisfied? Send APPEAL %(ref)s and "
                "your reason.")

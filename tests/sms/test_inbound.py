@@ -243,3 +243,16 @@ def test_empty_and_keyword_only_messages_get_usage(post_sms, session, outbox, te
     assert post_sms(text).status_code == 200
     assert not _feedback(session)
     assert len(outbox()) == 1 and outbox()[0].purpose == "reply"
+
+
+def test_rate_without_a_number_gets_usage(post_sms, outbox) -> None:
+    post_sms("RATE 1234567897")
+    assert _last_text(outbox) == r.render("en", r.RATE_USAGE)  # an English keyword
+
+
+def test_a_very_long_sms_is_kept_whole_and_filed_cut(post_sms, session) -> None:
+    text = "LALAMIKO TRA: " + "kodi " * 600
+    post_sms(text)
+    [fb] = _feedback(session)
+    assert len(fb.description) <= 2000
+    assert session.scalar(select(InboundMessage.text)) == text

@@ -44,6 +44,7 @@ def test_any_text_parses_to_a_command(text: str) -> None:
                max_size=80).filter(lambda s: s.strip(" \t\r\n*:;.,!?#-_'\"()[]<>~=+/\\|")))
 def test_a_keyword_in_any_case_and_wrapping_submits(keyword, wrap, lower, body) -> None:
     word = keyword.lower() if lower else keyword
+    body = "umeme " + body  # a body opening with SIRI/ANON is the anonymous form
     command = parse(f"{wrap}{word}{wrap} {body}")
     assert command.action == "submit" and command.institution is None
     assert command.text == " ".join(body.lstrip(" \t\r\n*:;.,!?#-_'\"()[]<>~=+/\\|").split())

@@ -14,7 +14,7 @@ from sms import replies as r
 REF = "9999999999"
 ONE_SEGMENT = [r.HELP, r.KEPT, r.NOTHING_TO_CONFIRM, r.EMPTY, r.SUBMIT_USAGE, r.STATUS_USAGE,
                r.APPEAL_USAGE, r.LANGUAGE_USAGE, r.LANGUAGE_SET, r.STOPPED, r.STARTED,
-               r.RATE_NONE, r.RATE_WHICH, r.RATED, r.RATED_LOW, r.APPEALED, r.STATUS,
+               r.RATE_NONE, r.RATE_WHICH, r.RATE_USAGE, r.RATED, r.RATED_LOW, r.APPEALED, r.STATUS,
                *r.ERRORS.values(), r.GENERIC_ERROR]
 
 
