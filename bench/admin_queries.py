@@ -77,6 +77,37 @@ def reference(session: Session) -> dict[str, Query]:
             "SQL: inbox page 800 (keyset)": deep, "SQL: dashboard counts": dashboard}
 
 
+def _officer(session: Session, role: str, inst_id: int) -> Any:
+    """A bench officer of ``role`` at ``inst_id``, created once in the bench database."""
+    from core.models import Officer
+    from core.officers import create_officer
+
+    email = f"bench-{role}-{inst_id}@bench.invalid"
+    found = session.scalar(select(Officer).where(Officer.email == email))
+    if found is not None:
+        return found
+    code = session.scalar(select(Institution.code).where(Institution.id == inst_id))
+    officer = create_officer(session, email=email, name=f"Bench {role}", role=role,
+                             institution_code=str(code), password="bench-password-1")
+    session.commit()
+    return officer
+
+
 def build(session: Session) -> dict[str, Query]:
-    """The admin's own query functions (wired in once core/queries.py has landed)."""
-    return {}
+    """The admin's own functions in core/queries.py, as its inbox and dashboard call them."""
+    from core import queries as q
+
+    busy, quiet = _by_volume(session, True), _by_volume(session, False)
+    officer, lonely = _officer(session, "officer", busy), _officer(session, "officer", quiet)
+    oversight = _officer(session, "oversight", busy)
+    deep = _deep_cursor(session, busy, 20_000)
+    busy_filter = q.InboxFilter(status="in_progress", kind="complaint")
+    return {
+        "inbox first page (officer)": lambda s: q.inbox_page(s, officer, q.InboxFilter()),
+        "inbox first page (oversight)": lambda s: q.inbox_page(s, oversight, q.InboxFilter()),
+        "inbox first page (quietest)": lambda s: q.inbox_page(s, lonely, q.InboxFilter()),
+        "inbox filtered page (officer)": lambda s: q.inbox_page(s, officer, busy_filter),
+        "inbox page 800 (keyset)": lambda s: q.inbox_page(s, officer, q.InboxFilter(), deep),
+        "dashboard (officer)": lambda s: q.dashboard(s, officer),
+        "dashboard (oversight)": lambda s: q.dashboard(s, oversight),
+    }

@@ -37,7 +37,7 @@ def queries(session: Session) -> dict[str, Query]:
 
     found: dict[str, Query] = {"reference lookup": _reference_lookup(session)}
     if importlib.util.find_spec("core.queries") is not None:
-        found.update(admin_queries.build(session))
+        found.update({f"admin: {k}": v for k, v in admin_queries.build(session).items()})
     found.update(admin_queries.reference(session))
     return found
 
@@ -57,7 +57,7 @@ def run(settings: Settings, report: Report) -> None:
         session.rollback()
         for name, fn in found.items():
             _measure(report, engine, session, name, fn, total or 0)
-        if importlib.util.find_spec("core.queries") is None:
+        if not any(name.startswith("admin:") for name in found):
             report.pending(SECTION, "admin inbox and dashboard", "ms",
                            "core/queries.py has not landed", TARGET_MS, "<=")
 
