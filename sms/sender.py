@@ -110,5 +110,18 @@ def sender_for(config: Mapping[str, Any]) -> Sender:
         return AfricasTalkingSender(
             str(config["AT_USERNAME"]), str(config["AT_API_KEY"]),
             config.get("AT_SENDER_ID") or config.get("AT_SHORT_CODE") or None,
-            tuple(config.get("AT_TIMEOUT") or TIMEOUT))
+            _timeout(config.get("AT_TIMEOUT")))
     return OutboxSender()
+
+
+def _timeout(value: Any) -> tuple[float, float]:
+    """``AT_TIMEOUT`` as (connect, read): one number for both waits, or a pair."""
+    try:
+        if isinstance(value, int | float | str) and str(value).strip():
+            seconds = float(value)
+            return min(TIMEOUT[0], seconds), seconds
+        if isinstance(value, list | tuple) and len(value) == 2:
+            return float(value[0]), float(value[1])
+    except ValueError:
+        pass
+    return TIMEOUT

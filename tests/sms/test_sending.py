@@ -159,3 +159,22 @@ def test_the_sweeper_handles_an_inbound_message_stored_but_not_handled(app, sess
         assert sweep_queued_messages() == 0
     session.expire_all()
     assert session.scalar(select(Feedback.description)) == "kodi kubwa mno"
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, (3.05, 10.0)), (5, (3.05, 5.0)),
+                                                 ("2", (2.0, 2.0)), ([1, 4], (1.0, 4.0)),
+                                                 ("nonsense", (3.05, 10.0))])
+def test_the_sdk_timeout_comes_from_config(value, expected) -> None:
+    from sms.sender import AfricasTalkingSender, sender_for
+
+    sender = sender_for({"AT_USERNAME": "u", "AT_API_KEY": "k", "AT_TIMEOUT": value})
+    assert isinstance(sender, AfricasTalkingSender) and sender.timeout == expected
+
+
+def test_the_sdk_is_called_with_the_timeout(session, run_jobs, at_api, app,
+                                            monkeypatch) -> None:
+    monkeypatch.setitem(app.config, "AT_TIMEOUT", [1.5, 4])
+    at_api.post(AT_URL, json=at_reply(), status=201)
+    _queue(session)
+    run_jobs()
+    assert at_api.calls[0].request.req_kwargs["timeout"] == (1.5, 4.0)
