@@ -37,6 +37,7 @@ def test_text_accumulates_and_each_dial_is_a_fresh_session(page, live_server) ->
     answer(page, "2")
     page.click("#cancel")
     dial(page, "*152*00*9*2#")
+    page.wait_for_selector("#log li:has-text('/ussd/africastalking/events')")
     hops = [e for e in posted(page) if e["url"] == "/ussd/africastalking"]
     assert [h["fields"]["text"] for h in hops] == ["", "9", "9*2", "9*2"]
     assert {h["fields"]["serviceCode"] for h in hops} == {"*152*00#"}

@@ -35,7 +35,7 @@ def test_a_text_to_the_short_code_is_answered_in_the_pane(page, live_server, run
 def test_picking_a_language_texts_the_keyword(page, live_server, run_jobs) -> None:
     page.goto(f"{live_server}/simulator")
     page.select_option("#language", "en")
-    page.wait_for_selector("#thread .bubble.out:has-text('LUGHA EN')")
+    page.wait_for_selector("#thread .bubble.out[data-status='sent']:has-text('LUGHA EN')")
     run_jobs()
     page.locator("#thread .bubble.in[data-status='sent']").first.wait_for(timeout=10_000)
     outbox = page.request.get(f"{live_server}/simulator/outbox?phone=%2B255712345678").json()
