@@ -115,6 +115,9 @@ class Feedback(Base):
         Index("ix_feedback_created", "created_at", "id"),
         Index("ix_feedback_status_due", "status", "due_at"),
         Index("ix_feedback_phone", "submitter_phone"),
+        # The admin's inbox (core.queries): an institution's newest first, and appeals.
+        Index("ix_feedback_inst_created", "institution_id", "created_at", "id"),
+        Index("ix_feedback_appeal", "appeal_institution_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -211,3 +214,16 @@ class OutboundMessage(Base):
 @event.listens_for(Event, "before_delete")
 def _events_are_append_only(mapper: Any, connection: Any, target: Event) -> None:
     raise NotAllowed("events are append-only")
+
+
+class ReplyTemplate(Base):
+    """A saved answer an institution's officers pick from (the admin's answer form)."""
+
+    __tablename__ = "reply_template"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    text: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

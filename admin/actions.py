@@ -1,0 +1,170 @@
+"""The feedback page, its actions, and walk-in entry: one core service per POST.
+
+A refused action (a core error) is rolled back and the same page is shown
+again with the reason; nothing of the attempt is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from admin import auth, replies
+from admin.forms import ActionForm, AnswerForm, RejectForm, TransferForm, WalkInForm
+from core import services
+from core.errors import InvalidReference, MrejeshoError, UnknownFeedback
+from core.i18n import N_, translator
+from core.models import Feedback, Institution, OutboundMessage
+from core.scope import check_scope
+from core.status import Kind
+from web.db import session
+
+ERRORS = {
+    "invalid_input": N_("The input was refused."),
+    "invalid_phone": N_("That is not a Tanzanian phone number."),
+    "invalid_feedback": N_("The text was refused."),
+    "unknown_institution": N_("No such institution."),
+    "not_allowed": N_("You may not do this."),
+    "illegal_transition": N_("This feedback cannot take that step in its status."),
+}
+HIDDEN_WHEN_ANONYMOUS = ("phone", "name", "submitter")
+
+
+def back(referrer: str | None) -> Response:
+    """Back to the page the officer came from, only if it is an admin page on this site."""
+    parts = urlsplit(referrer or "")
+    target = parts.path if parts.path.startswith("/admin") else url_for("admin.inbox")
+    return redirect(target + (f"?{parts.query}" if parts.query else ""), 303)
+
+
+def load(ref: str) -> Feedback:
+    """The feedback at ``ref`` in the officer's scope, else 404 (same for any bad ref)."""
+    try:
+        feedback = services.find_feedback(session(), ref[:40])
+        check_scope(session(), auth.me(), feedback)
+    except (InvalidReference, UnknownFeedback):
+        abort(404)
+    return feedback
+
+
+def error_text(exc: MrejeshoError) -> str:
+    t = translator(auth.me().language)
+    return f"{t._(ERRORS.get(exc.code, N_('The action was refused.')))} ({exc.message})"
+
+
+def page(feedback: Feedback, error: str | None = None, status: int = 200,
+         **forms: FlaskForm) -> tuple[str, int]:
+    s = session()
+    messages = list(s.scalars(select(OutboundMessage).where(
+        OutboundMessage.feedback_id == feedback.id).order_by(OutboundMessage.id)))
+    places = list(s.scalars(select(Institution).where(
+        Institution.id != feedback.institution_id).order_by(Institution.name_en)))
+    answer = forms.get("answer") or AnswerForm()
+    answer.template.choices = [SelectChoice("", "-")] + [
+        SelectChoice(str(t.id), t.title) for t in replies.for_feedback(s, feedback)]
+    transfer = forms.get("transfer") or TransferForm()
+    transfer.to.choices = [SelectChoice(i.code, i.name(auth.me().language)) for i in places]
+    return render_template(
+        "admin/feedback.html", f=feedback, messages=messages, error=error,
+        answer_form=answer, transfer_form=transfer,
+        reject_form=forms.get("reject") or RejectForm(),
+        hidden=HIDDEN_WHEN_ANONYMOUS if feedback.anonymous else ()), status
+
+
+def show(ref: str) -> tuple[str, int]:
+    feedback = load(ref)
+    services.view_feedback(session(), feedback, auth.me())
+    session().commit()
+    return page(feedback)
+
+
+def _act(ref: str, form: FlaskForm, name: str,
+         call: Callable[[Feedback], None]) -> Response | tuple[str, int]:
+    """Validate the form (a bad CSRF token is 400), run the service, commit or explain."""
+    feedback = load(ref)
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors or not request.form.get("csrf_token"):
+            abort(400)
+        t = translator(auth.me().language)
+        return page(feedback, t._(N_("Please fill in the form.")), 400, **{name: form})
+    try:
+        call(feedback)
+    except MrejeshoError as exc:
+        session().rollback()
+        return page(load(ref), error_text(exc), 409, **{name: form})
+    session().commit()
+    return redirect(url_for("admin.feedback", ref=feedback.reference), 303)
+
+
+def start(ref: str) -> Any:
+    return _act(ref, ActionForm(), "start",
+                lambda f: services.start_feedback(session(), f, auth.me()))
+
+
+def answer(ref: str) -> Any:
+    form = AnswerForm()
+    return _act(ref, form, "answer", lambda f: services.answer_feedback(
+        session(), f, auth.me(),
+        (form.text.data or "").strip() or replies.pick(session(), f, form.template.data)))
+
+
+def transfer(ref: str) -> Any:
+    form = TransferForm()
+    return _act(ref, form, "transfer", lambda f: services.transfer_feedback(
+        session(), f, auth.me(), form.to.data or "", form.note.data or ""))
+
+
+def reject(ref: str) -> Any:
+    form = RejectForm()
+    return _act(ref, form, "reject", lambda f: services.reject_feedback(
+        session(), f, auth.me(), form.reason.data or ""))
+
+
+def close(ref: str) -> Any:
+    return _act(ref, ActionForm(), "close",
+                lambda f: services.close_feedback(session(), f, auth.me()))
+
+
+def walk_in() -> Any:
+    """Record feedback for a citizen at the desk; the reference goes by SMS if a number is given."""
+    officer = auth.me()
+    form = WalkInForm()
+    form.kind.choices = [SelectChoice(k.value, k.value) for k in Kind]
+    places = list(session().scalars(select(Institution).order_by(Institution.name_en)))
+    form.institution.choices = [SelectChoice(i.code, i.name(officer.language)) for i in places]
+    if request.method == "GET":
+        form.institution.data = officer.institution.code
+        return render_template("admin/walkin.html", form=form, error=None)
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        t = translator(officer.language)
+        return render_template("admin/walkin.html", form=form,
+                               error=t._(N_("Please fill in the form."))), 400
+    sub = services.Submission(
+        kind=form.kind.data or "", channel="walk-in", institution_code=form.institution.data or "",
+        description=form.description.data or "", phone=(form.phone.data or "").strip() or None,
+        name=(form.name.data or "").strip() or None, anonymous=bool(form.anonymous.data),
+        language=form.language.data or "sw")
+    try:
+        feedback = services.submit_feedback(session(), sub, officer=officer)
+    except MrejeshoError as exc:
+        session().rollback()
+        return render_template("admin/walkin.html", form=form, error=error_text(exc)), 409
+    session().commit()
+    return redirect(url_for("admin.feedback", ref=feedback.reference), 303)
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/f/<ref>", "feedback", auth.login_required(show))
+    for name, view in (("start", start), ("answer", answer), ("transfer", transfer),
+                       ("reject", reject), ("close", close)):
+        bp.add_url_rule(f"/f/<ref>/{name}", name, auth.login_required(view), methods=["POST"])
+    bp.add_url_rule("/walk-in", "walk_in", auth.login_required(walk_in), methods=["GET", "POST"])

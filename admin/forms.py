@@ -1,0 +1,64 @@
+"""The admin's forms: Flask-WTF gives each a CSRF token, checked on every POST.
+
+Lengths are bounded here only to refuse absurd input early; the core services
+decide what is valid and say why.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from core.services import MAX_DESCRIPTION, MAX_NAME, MAX_NOTE
+
+LANGUAGES = [SelectChoice("sw", "Kiswahili"), SelectChoice("en", "English")]
+
+
+class LoginForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+    email = EmailField("email", validators=[DataRequired(), Length(max=200)])
+    password = PasswordField("password", validators=[DataRequired(), Length(max=200)])
+
+
+class ActionForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+    """A bare action (start, close): only the CSRF token."""
+
+
+class AnswerForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+    """Typed text, or else a saved reply of the institution (the service checks the result)."""
+
+    text = TextAreaField("text", validators=[Optional(), Length(max=MAX_NOTE)])
+    template = SelectField("template", validate_choice=False, choices=[SelectChoice("", "-")],
+                           validators=[Optional(), Length(max=12)])
+
+
+class TemplateForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+    title = StringField("title", validators=[DataRequired(), Length(max=120)])
+    text = TextAreaField("text", validators=[DataRequired(), Length(max=MAX_NOTE)])
+
+
+class TransferForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+    to = SelectField("to", validate_choice=False, validators=[DataRequired(), Length(max=40)])
+    note = TextAreaField("note", validators=[DataRequired(), Length(max=MAX_NOTE)])
+
+
+class RejectForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+    reason = TextAreaField("reason", validators=[DataRequired(), Length(max=MAX_NOTE)])
+
+
+class WalkInForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+    kind = SelectField("kind", validate_choice=False, validators=[DataRequired()])
+    institution = SelectField("institution", validate_choice=False,
+                              validators=[DataRequired(), Length(max=40)])
+    description = TextAreaField("description",
+                                validators=[DataRequired(), Length(max=MAX_DESCRIPTION)])
+    phone = StringField("phone", validators=[Optional(), Length(max=40)])
+    name = StringField("name", validators=[Optional(), Length(max=MAX_NAME)])
+    anonymous = BooleanField("anonymous")
+    language = SelectField("language", choices=LANGUAGES,
+                           default="sw")
+
+
+class LanguageForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+    language = SelectField("language", choices=LANGUAGES)
