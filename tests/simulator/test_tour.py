@@ -1,12 +1,14 @@
 """The README's guided tour, end to end: USSD in the simulator, answer in the admin, SMS back.
 
-The demo officer is made by the same command ``make run`` runs (``officers demo``).
+The demo officer is made by the same command ``make run`` runs (``officers demo``). Its
+screenshot of the dashboard is the one the README shows (``docs/dashboard.png``).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import re
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +23,7 @@ pytestmark = [
                        reason="the admin (admin.views) or the USSD channel is not in this build"),
 ]
 
+DASHBOARD = Path(__file__).resolve().parents[2] / "docs" / "dashboard.png"
 ANSWER = "TIN yako imetolewa; ichukue ofisi ya TRA iliyo karibu nawe."
 
 
@@ -30,7 +33,7 @@ def test_the_guided_tour(app, page, browser, live_server, run_jobs) -> None:
     page.goto(f"{live_server}/simulator")
     reference = re.search(r"\b(\d{10})\b", submit_complaint(page)).group(1)
 
-    officer = browser.new_context().new_page()
+    officer = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     officer.goto(f"{live_server}/admin/login")
     officer.fill("input[name=email]", DEMO_EMAIL)
     officer.fill("input[name=password]", DEMO_PASSWORD)
@@ -46,6 +49,10 @@ def test_the_guided_tour(app, page, browser, live_server, run_jobs) -> None:
     sms = page.locator("#thread .bubble.in[data-status='sent']", has_text=ANSWER)
     sms.wait_for(timeout=10_000)
     assert reference in sms.inner_text()
+
+    officer.goto(f"{live_server}/admin/dashboard")
+    assert officer.locator("main").count() == 1
+    officer.screenshot(path=str(DASHBOARD), full_page=True)
 
     page.click("#ok")
     answer(page, option(dial(page, "*152*00*9*2#"), t._("Track")) or "6")
