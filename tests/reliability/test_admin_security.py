@@ -44,7 +44,7 @@ def url_for_rule(rule: Rule, feedback: Any, officer: Any) -> str:
             values[arg] = feedback.id
         else:
             values[arg] = str(feedback.id)
-    path, _ = rule.build(values, append_unknown=False)  # type: ignore[misc]
+    _, path = rule.build(values, append_unknown=False)  # type: ignore[misc]
     return path
 
 
