@@ -107,6 +107,11 @@ def test_in_scope_pages_answer_and_escape_citizen_text(app, client, world, role)
         assert '<script>alert("x")</script>' not in body, path
         assert "Traceback" not in body
         assert "0754321987" not in body and "+255754321987" not in body, path  # anonymous
+        if rule.endpoint == "admin.feedback":
+            assert resp.status_code == 200 and "&lt;script&gt;" in body   # shown, escaped
+            anon = client.get(url_for_rule(rule, world["anon"], world["tra"]))
+            assert anon.status_code == 200 and b"Siri kabisa" in anon.data
+            assert b"754321987" not in anon.data
 
 
 def test_every_admin_post_refuses_a_missing_csrf_token(app, client, world) -> None:
