@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from wtforms.fields.choices import SelectChoice
 from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from admin import auth, replies
 from admin.forms import ActionForm, AnswerForm, RejectForm, TransferForm, WalkInForm
@@ -22,7 +22,7 @@ from core import services
 from core.errors import InvalidReference, MrejeshoError, UnknownFeedback
 from core.i18n import N_, translator
 from core.models import Feedback, Institution, OutboundMessage
-from core.scope import check_scope
+from core.scope import check_scope, in_scope
 from core.status import Kind
 from web.db import session
 
@@ -100,6 +100,8 @@ def _act(ref: str, form: FlaskForm, name: str,
         session().rollback()
         return page(load(ref), error_text(exc), 409, **{name: form})
     session().commit()
+    if not in_scope(session(), auth.me(), feedback):  # transferred away: back to the inbox
+        return redirect(url_for("admin.inbox"), 303)
     return redirect(url_for("admin.feedback", ref=feedback.reference), 303)
 
 

@@ -15,7 +15,9 @@ LABELS = {
     "ussd": N_("USSD"), "sms": N_("SMS"), "web": N_("Web"), "walk-in": N_("Walk-in"),
     "created": N_("Created"), "viewed": N_("Viewed"), "status_changed": N_("Status changed"),
     "transferred": N_("Transferred"), "rated": N_("Rated"), "escalated": N_("Escalated"),
-    "reminded": N_("Reminder sent"), "anonymous": N_("anonymous"),
+    "reminded": N_("Reminder sent"), "sms_queued": N_("SMS queued"), "sms_sent": N_("SMS sent"),
+    "sms_delivered": N_("SMS delivered"), "sms_failed": N_("SMS failed"),
+    "personal_data_purged": N_("Personal data removed"), "anonymous": N_("anonymous"),
     "queued": N_("Queued"), "sent": N_("Sent"), "delivered": N_("Delivered"),
     "failed": N_("Failed"),
 }
