@@ -17,12 +17,12 @@ unanswered as long again after the due date.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from core import sla
 from core.i18n import translator
@@ -165,25 +165,44 @@ def clock_start(feedback: Feedback) -> datetime:
     return max(starts) if starts else feedback.created_at
 
 
-def escalation_time(feedback: Feedback) -> datetime | None:
+def escalation_time(feedback: Feedback, start: datetime | None = None) -> datetime | None:
     """Twice the due time after the clock started; ``None`` without a due date."""
     if feedback.due_at is None:
         return None
-    return feedback.due_at + (feedback.due_at - clock_start(feedback))
+    start = start or clock_start(feedback)
+    return feedback.due_at + (feedback.due_at - start)
 
 
-def _escalation_candidates(session: Session, now: datetime) -> Iterator[Feedback]:
-    last_id = 0
-    while True:
-        batch = list(session.scalars(
-            select(Feedback).where(Feedback.status.in_(UNANSWERED),
-                                   Feedback.escalated.is_(False), Feedback.due_at < now,
-                                   Feedback.id > last_id)
-            .order_by(Feedback.id).limit(BATCH)))
-        if not batch:
-            return
-        yield from batch
-        last_id = batch[-1].id
+def _clock_starts(session: Session, ids: list[int]) -> dict[int, datetime]:
+    """The latest transfer or appeal of each feedback in ``ids``, in one query."""
+    return dict(session.execute(
+        select(Event.feedback_id, func.max(Event.at))
+        .where(Event.feedback_id.in_(ids), Event.kind.in_(CLOCK_STARTS))
+        .group_by(Event.feedback_id)).all())
+
+
+def escalate_batch(session: Session, now: datetime, after_id: int = 0,
+                   limit: int = BATCH) -> tuple[list[str], int | None]:
+    """Escalate what is due among the next ``limit`` candidates after ``after_id``.
+
+    Returns the references escalated and the id to continue after (``None``: done), so a
+    job commits batch by batch and a session never holds the whole backlog.
+    """
+    batch = list(session.scalars(
+        select(Feedback).where(Feedback.status.in_(UNANSWERED), Feedback.escalated.is_(False),
+                               Feedback.due_at < now, Feedback.id > after_id)
+        .options(joinedload(Feedback.institution).joinedload(Institution.parent),
+                 lazyload(Feedback.events))
+        .order_by(Feedback.id).limit(limit)))
+    starts = _clock_starts(session, [f.id for f in batch])
+    escalated: list[str] = []
+    for feedback in batch:
+        at = escalation_time(feedback, starts.get(feedback.id, feedback.created_at))
+        if at is not None and at <= now:
+            escalate_feedback(session, feedback, now)
+            escalated.append(feedback.reference)
+    session.flush()
+    return escalated, (batch[-1].id if len(batch) == limit else None)
 
 
 def escalate_feedback(session: Session, feedback: Feedback, now: datetime) -> Institution | None:
@@ -207,27 +226,36 @@ def escalate_overdue(session: Session, now: datetime | None = None) -> list[str]
     """Escalate every feedback unanswered at twice its due time; returns the references."""
     now = now or utcnow()
     escalated: list[str] = []
-    for feedback in list(_escalation_candidates(session, now)):
-        at = escalation_time(feedback)
-        if at is not None and at <= now:
-            escalate_feedback(session, feedback, now)
-            escalated.append(feedback.reference)
-    session.flush()
+    after: int | None = 0
+    while after is not None:
+        refs, after = escalate_batch(session, now, after)
+        escalated += refs
     return escalated
+
+
+def close_batch(session: Session, now: datetime, policy: sla.Policy | None = None,
+                limit: int = BATCH) -> list[str]:
+    """Close up to ``limit`` answered feedback whose appeal window has ended.
+
+    The window is counted as ``appeal_feedback`` counts it. Closed rows leave the
+    query, so calling again until it returns nothing closes the whole backlog.
+    """
+    cutoff = now - timedelta(days=(policy or sla.active()).appeal_window_days)
+    rows = list(session.scalars(select(Feedback).where(
+        Feedback.status == Status.ANSWERED.value, Feedback.answered_at < cutoff)
+        .options(lazyload(Feedback.events)).order_by(Feedback.id).limit(limit)))
+    for feedback in rows:
+        close_feedback(session, feedback, None, now)
+    return [f.reference for f in rows]
 
 
 def close_expired(session: Session, now: datetime | None = None,
                   policy: sla.Policy | None = None) -> list[str]:
-    """Close answered feedback whose appeal window (as ``appeal_feedback`` counts it) has ended."""
+    """Close every answered feedback whose appeal window has ended."""
     now = now or utcnow()
-    cutoff = now - timedelta(days=(policy or sla.active()).appeal_window_days)
     closed: list[str] = []
-    rows = session.scalars(select(Feedback).where(
-        Feedback.status == Status.ANSWERED.value, Feedback.answered_at < cutoff)
-        .order_by(Feedback.id))
-    for feedback in list(rows):
-        close_feedback(session, feedback, None, now)
-        closed.append(feedback.reference)
+    while refs := close_batch(session, now, policy):
+        closed += refs
     return closed
 
 

@@ -29,6 +29,7 @@ from typing import Any
 from flask import Flask
 
 from core import accountability, sla
+from core.models import utcnow
 from web.db import database
 
 log = logging.getLogger(__name__)
@@ -49,20 +50,29 @@ def send_reminders() -> int:
 
 def escalate_overdue() -> int:
     """Escalate feedback unanswered at twice its due time to the parent institution."""
-    with database().sessionmaker() as session:
-        refs = accountability.escalate_overdue(session)
-        session.commit()
-    log.info("escalated %d feedback", len(refs))
-    return len(refs)
+    now, total = utcnow(), 0
+    after: int | None = 0
+    while after is not None:  # a transaction per batch: a big backlog never holds one open
+        with database().sessionmaker() as session:
+            refs, after = accountability.escalate_batch(session, now, after)
+            session.commit()
+        total += len(refs)
+    log.info("escalated %d feedback", total)
+    return total
 
 
 def close_expired() -> int:
-    """Close answered feedback whose appeal window has ended."""
-    with database().sessionmaker() as session:
-        refs = accountability.close_expired(session)
-        session.commit()
-    log.info("closed %d answered feedback", len(refs))
-    return len(refs)
+    """Close answered feedback whose appeal window has ended, a batch per transaction."""
+    now, total = utcnow(), 0
+    while True:
+        with database().sessionmaker() as session:
+            refs = accountability.close_batch(session, now)
+            session.commit()
+        total += len(refs)
+        if not refs:
+            break
+    log.info("closed %d answered feedback", total)
+    return total
 
 
 def sweep_sms() -> Any:
