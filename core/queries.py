@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, case, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidReference
@@ -176,11 +176,36 @@ class Dashboard:
     per_day: list[tuple[date, int]] = field(default_factory=list)
 
 
-def _hours(session: Session, later: Any, earlier: Any) -> Any:
-    """avg(later - earlier) in hours, on PostgreSQL and SQLite alike."""
+def _seconds(session: Session, later: Any, earlier: Any) -> Any:
+    """sum(later - earlier) in seconds, on PostgreSQL and SQLite alike."""
     if session.get_bind().dialect.name == "postgresql":
-        return func.avg(func.extract("epoch", later - earlier)) / 3600.0
-    return func.avg(func.julianday(later) - func.julianday(earlier)) * 24.0
+        return func.sum(func.extract("epoch", later - earlier))
+    return func.sum(func.julianday(later) - func.julianday(earlier)) * 86400.0
+
+
+def _fold_recent(session: Session, board: Dashboard, recent: ColumnElement[bool]) -> None:
+    """By institution, by kind, ratings and times from one pass over the window's rows."""
+    closed = case((Feedback.status == Status.CLOSED.value, Feedback.closed_at))
+    rows = session.execute(select(
+        Feedback.institution_id, Feedback.kind, func.count(), func.sum(Feedback.rating),
+        func.count(Feedback.rating), _seconds(session, Feedback.answered_at, Feedback.created_at),
+        func.count(Feedback.answered_at), _seconds(session, closed, Feedback.created_at),
+        func.count(closed)).where(recent).group_by(Feedback.institution_id, Feedback.kind))
+    per_inst: dict[int, list[float]] = {}
+    totals = [0.0, 0.0, 0.0, 0.0]
+    for inst, kind, n, r_sum, r_n, a_sum, a_n, c_sum, c_n in rows:
+        board.by_kind[kind] = board.by_kind.get(kind, 0) + n
+        acc = per_inst.setdefault(inst, [0, 0.0, 0])
+        acc[0] += n
+        acc[1] += float(r_sum or 0)
+        acc[2] += r_n
+        for i, v in enumerate((a_sum, a_n, c_sum, c_n)):
+            totals[i] += float(v or 0)
+    board.by_institution = sorted(
+        ((i, int(a[0]), a[1] / a[2] if a[2] else None) for i, a in per_inst.items()),
+        key=lambda row: -row[1])
+    board.hours_to_answer = totals[0] / totals[1] / 3600 if totals[1] else None
+    board.hours_to_close = totals[2] / totals[3] / 3600 if totals[3] else None
 
 
 def dashboard(session: Session, officer: Officer, now: datetime | None = None,
@@ -195,23 +220,9 @@ def dashboard(session: Session, officer: Officer, now: datetime | None = None,
     start = datetime.combine((now - timedelta(days=days - 1)).date(), time(), UTC)
     recent = and_(scope, Feedback.created_at >= start)
     board = Dashboard(by_status=by_status, overdue=overdue)
-    board.by_institution = [(i, n, float(r) if r is not None else None)
-                            for i, n, r in session.execute(
-        select(Feedback.institution_id, func.count(), func.avg(Feedback.rating))
-        .where(recent).group_by(Feedback.institution_id).order_by(func.count().desc()))]
-    board.by_kind = {k: n for k, n in session.execute(
-        select(Feedback.kind, func.count()).where(recent).group_by(Feedback.kind))}
-    board.hours_to_answer = _float(session.scalar(select(
-        _hours(session, Feedback.answered_at, Feedback.created_at)).where(recent)))
-    board.hours_to_close = _float(session.scalar(select(
-        _hours(session, Feedback.closed_at, Feedback.created_at)).where(
-            recent, Feedback.status == Status.CLOSED.value)))
+    _fold_recent(session, board, recent)
     board.per_day = _per_day(session, recent, start.date(), days)
     return board
-
-
-def _float(value: Any) -> float | None:
-    return None if value is None else float(value)
 
 
 def _per_day(session: Session, where: ColumnElement[bool], start: date,
