@@ -189,3 +189,13 @@ def test_dashboard_counts(login, make_officer, make_feedback) -> None:
     client = login(make_officer("TRA", language="en"))
     body = client.get("/admin/dashboard").get_data(as_text=True)
     assert "<svg" in body and "Overdue" in body and "TRA" in body
+
+
+def test_dashboard_is_cached_for_a_minute_per_scope(login, make_officer, make_feedback,
+                                                    redis_client) -> None:
+    make_feedback(channel="web")
+    client = login(make_officer("TRA", language="en"))
+    first = client.get("/admin/dashboard").get_data(as_text=True)
+    keys = redis_client.keys("mrejesho:admin:dashboard:*")
+    assert len(keys) == 1 and 0 < redis_client.ttl(keys[0]) <= 60
+    assert client.get("/admin/dashboard").get_data(as_text=True) == first
