@@ -86,6 +86,13 @@ def sweep_sms() -> Any:
     return sweep()
 
 
+def purge_retention() -> int:
+    """Remove submitters' numbers and names from feedback closed longer than RETENTION_DAYS."""
+    from web.security import retention_job
+
+    return retention_job()
+
+
 @dataclass(frozen=True)
 class Periodic:
     func: Callable[[], Any]
@@ -99,6 +106,7 @@ JOBS: tuple[Periodic, ...] = (
     Periodic(escalate_overdue, interval=3600),
     Periodic(close_expired, interval=3600),
     Periodic(sweep_sms, interval=300, timeout=240),
+    Periodic(purge_retention, cron="30 2 * * *"),
 )
 
 

@@ -226,3 +226,12 @@ def test_service_levels_come_from_configuration(app) -> None:
             create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"],
                         "REDIS_URL": app.config["REDIS_URL"], "SECRET_KEY": "test", **bad})
     assert sla.active() == sla.DEFAULT_POLICY
+
+
+def test_the_retention_purge_is_scheduled_daily_and_runs(app) -> None:
+    from web.schedule import JOBS, purge_retention
+
+    [job] = [j for j in JOBS if j.func is purge_retention]
+    assert job.cron == "30 2 * * *"
+    with app.app_context():
+        assert purge_retention() == 0
