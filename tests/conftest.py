@@ -9,6 +9,7 @@ imported once, and every test starts from empty feedback tables and an empty Red
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import redis
 from flask import Flask
 from sqlalchemy import MetaData, text
 from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
 
 from core.institutions import SHIPPED_CSV, import_file
 from core.models import Base, Feedback, Officer
@@ -28,6 +30,7 @@ from web.migrate import upgrade
 from web.worker import EmbeddedWorker
 
 PASSWORD = "correct horse battery"
+CHROMIUM = "/usr/bin/chromium"  # Debian's, driven by Playwright; make test installs it
 
 
 @pytest.fixture(scope="session")
@@ -147,3 +150,15 @@ def make_feedback(session: Session) -> Callable[..., Feedback]:
 @pytest.fixture
 def shipped_csv() -> Path:
     return SHIPPED_CSV
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """The test app on a real socket, served in a thread as the embedded default serves it."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    server.server_close()

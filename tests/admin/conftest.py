@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.conftest import PASSWORD
+from tests.conftest import CHROMIUM, PASSWORD
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -36,21 +34,6 @@ def login(app: Any) -> Callable[..., Any]:
         assert resp.status_code == 303, resp.get_data(as_text=True)[:300]
         return client
     return make
-
-
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture
-def live_server(app: Any) -> Iterator[str]:
-    """The test app on a real socket, served in a thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
 
 
 @pytest.fixture

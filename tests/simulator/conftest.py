@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask import Flask
-from werkzeug.serving import make_server
 
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    """The test app on a real socket, served in a thread as the embedded default serves it."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
+from tests.conftest import CHROMIUM
 
 
 @pytest.fixture(scope="session")
