@@ -28,15 +28,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    """Each channel is optional at this stage of the build; present ones are mounted."""
-    import importlib
+    """Security first (its hooks wrap every other blueprint), then the channels and pages."""
+    import admin.views
+    import sms.views
+    import ussd.views
+    from web import open311, schedule, security, simulator
 
-    for module_name in ("web.security", "ussd.views", "sms.views", "admin.views",
-                        "web.simulator", "web.open311", "web.schedule"):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
+    for module in (security, ussd.views, sms.views, admin.views, simulator, open311, schedule):
         module.init_app(app)
