@@ -330,6 +330,13 @@ def appeal_feedback(session: Session, feedback: Feedback, phone: str, reason: st
     session.flush()
 
 
+def answers_awaiting_rating(session: Session, phone: str, limit: int = 2) -> list[Feedback]:
+    """The number's answered, unrated feedback, newest answer first (a bare "4" rates one)."""
+    return list(session.scalars(select(Feedback).where(
+        Feedback.submitter_phone == phone, Feedback.status == Status.ANSWERED.value,
+        Feedback.rating.is_(None)).order_by(Feedback.answered_at.desc()).limit(limit)))
+
+
 def rate_feedback(session: Session, feedback: Feedback, phone: str, rating: int,
                   now: datetime | None = None) -> bool:
     """Record a 1-5 rating of an answer; returns True when an appeal should be offered."""

@@ -19,9 +19,8 @@ from core import services
 from core.errors import InvalidFeedback, MrejeshoError
 from core.i18n import normalise_locale
 from core.institutions import TRIAGE_CODE
-from core.models import Feedback, InboundMessage, Subscriber, utcnow
+from core.models import InboundMessage, Subscriber, utcnow
 from core.notify import queue_sms
-from core.status import Status
 from sms import replies as r
 from sms.directory import Directory
 from sms.parser import Command, parse
@@ -114,9 +113,7 @@ def _rate(ctx: Context, c: Command) -> None:
     if c.reference:
         fb = services.find_feedback(ctx.session, c.reference)
     else:
-        waiting = list(ctx.session.scalars(select(Feedback).where(
-            Feedback.submitter_phone == ctx.phone, Feedback.status == Status.ANSWERED.value,
-            Feedback.rating.is_(None)).order_by(Feedback.answered_at.desc()).limit(2)))
+        waiting = services.answers_awaiting_rating(ctx.session, ctx.phone)
         if not waiting:
             return ctx.reply(r.RATE_NONE)
         if len(waiting) > 1:
