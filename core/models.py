@@ -6,13 +6,16 @@ so the history a citizen and a leader read is the history that happened.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
+    Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -20,6 +23,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -227,3 +232,36 @@ class ReplyTemplate(Base):
     text: Mapped[str] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FeedbackTally(Base):
+    """Signed counts of feedback, appended by triggers (migration 0003), read by the dashboard.
+
+    Never written by the application except by ``core.tally.squash``, which folds
+    the rows of a key into one. See the migration for the three facets.
+    """
+
+    __tablename__ = "feedback_tally"
+    __table_args__ = (
+        Index("ix_feedback_tally_facet_day", "facet", "day", "institution_id"),
+        Index("ix_feedback_tally_unsquashed", "id", postgresql_where=text("NOT squashed"),
+              sqlite_where=text("NOT squashed")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"),
+                                    primary_key=True)
+    facet: Mapped[str] = mapped_column(String(8))
+    institution_id: Mapped[int] = mapped_column(Integer)
+    appeal_institution_id: Mapped[int] = mapped_column(Integer)  # 0: none
+    escalated: Mapped[bool] = mapped_column(Boolean)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    day: Mapped[date] = mapped_column(Date)
+    n: Mapped[int] = mapped_column(Integer)
+    rating_sum: Mapped[int] = mapped_column(Integer)
+    rating_n: Mapped[int] = mapped_column(Integer)
+    answer_seconds: Mapped[float] = mapped_column(Float)
+    answered_n: Mapped[int] = mapped_column(Integer)
+    close_seconds: Mapped[float] = mapped_column(Float)
+    closed_n: Mapped[int] = mapped_column(Integer)
+    squashed: Mapped[bool] = mapped_column(Boolean, server_default=false())

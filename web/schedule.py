@@ -28,7 +28,7 @@ from typing import Any
 
 from flask import Flask
 
-from core import accountability, sla
+from core import accountability, sla, tally
 from core.models import utcnow
 from web.db import database
 
@@ -86,6 +86,11 @@ def sweep_sms() -> Any:
     return sweep()
 
 
+def squash_tally() -> int:
+    """Fold the dashboard tally's appended rows into one per key (core.tally)."""
+    return tally.squash(database().engine)
+
+
 def purge_retention() -> int:
     """Remove submitters' numbers and names from feedback closed longer than RETENTION_DAYS."""
     from web.security import retention_job
@@ -107,6 +112,7 @@ JOBS: tuple[Periodic, ...] = (
     Periodic(close_expired, interval=3600),
     Periodic(sweep_sms, interval=300, timeout=240),
     Periodic(purge_retention, cron="30 2 * * *"),
+    Periodic(squash_tally, interval=60, timeout=300),
 )
 
 
