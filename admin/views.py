@@ -13,7 +13,7 @@ from flask import Blueprint, Flask, abort, g, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from admin import actions, auth, cache, exports, labels, replies
+from admin import actions, auth, exports, labels, replies
 from admin.forms import ActionForm, LanguageForm
 from core import queries
 from core.i18n import translator
@@ -82,10 +82,7 @@ def inbox() -> str:
 @auth.login_required
 def dashboard() -> str:
     officer = auth.me()
-    board = cache.load(officer)
-    if board is None:
-        board = queries.dashboard(session(), officer)
-        cache.store(officer, board)
+    board = queries.dashboard(session(), officer)
     names = {i.id: i for i in session().scalars(select(Institution).where(
         Institution.id.in_([row[0] for row in board.by_institution])))}
     peak = max((n for _, n in board.per_day), default=0)

@@ -4,8 +4,8 @@ Every query starts from :func:`core.scope.scope_filter`, so an officer's list,
 export and figures can only ever hold feedback they may see. The inbox is paged
 by keyset on ``(created_at, id)`` newest first, which the composite indexes in
 ``Feedback.__table_args__`` serve without counting or skipping rows, so page 800
-costs what page 1 costs. Dashboard figures over time use a 90-day window for the
-same reason: the open counts stay exact, the history stays bounded.
+costs what page 1 costs. The dashboard reads the feedback tally (``core.tally``)
+instead of the rows, so its cost does not grow with them either.
 """
 
 from __future__ import annotations
@@ -15,13 +15,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, func, select, tuple_
 from sqlalchemy.orm import Session
 
+from core import tally
 from core.errors import InvalidReference
 from core.models import Feedback, Officer, utcnow
+from core.models import FeedbackTally as T
 from core.references import parse_reference
-from core.scope import scope_filter
+from core.scope import scope_clause, scope_filter
 from core.status import OPEN_STATUSES, Channel, Kind, Status
 
 PAGE = 25
@@ -176,29 +178,53 @@ class Dashboard:
     per_day: list[tuple[date, int]] = field(default_factory=list)
 
 
-def _seconds(session: Session, later: Any, earlier: Any) -> Any:
-    """sum(later - earlier) in seconds, on PostgreSQL and SQLite alike."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.sum(func.extract("epoch", later - earlier))
-    return func.sum(func.julianday(later) - func.julianday(earlier)) * 86400.0
+def dashboard(session: Session, officer: Officer, now: datetime | None = None,
+              days: int = 90) -> Dashboard:
+    """Counts now, plus the last ``days`` days by institution, kind, time and day.
+
+    Read from the feedback tally (``core.tally``), whose rows per key the
+    triggers and the squash keep few: the cost follows institutions and days,
+    not feedback rows.
+    """
+    now = now or utcnow()
+    today = now.astimezone(UTC).date()
+    scope = scope_clause(session, officer, T.institution_id, T.appeal_institution_id,
+                         T.escalated)
+    by_status = {s: int(n) for s, n in session.execute(
+        select(T.status, func.sum(T.n)).where(T.facet == "status", scope)
+        .group_by(T.status)) if n}
+    # Due before today from the tally; due today before now from the few rows due today.
+    overdue = int(session.scalar(select(func.coalesce(func.sum(T.n), 0)).where(
+        T.facet == "due", T.day < today, scope)) or 0)
+    overdue += session.scalar(select(func.count()).select_from(Feedback).where(
+        scope_filter(session, officer), Feedback.status.in_(OPEN),
+        Feedback.due_at >= datetime.combine(today, time(), UTC), Feedback.due_at < now)) or 0
+    start = today - timedelta(days=days - 1)
+    recent = and_(T.facet == "day", T.day >= start, T.day <= today, scope)
+    board = Dashboard(by_status=by_status, overdue=overdue)
+    _fold_recent(session, board, recent)
+    counts = {str(d)[:10]: int(n) for d, n in session.execute(
+        select(T.day, func.sum(T.n)).where(recent).group_by(T.day))}
+    board.per_day = [(d, counts.get(d.isoformat(), 0))
+                     for d in (start + timedelta(days=i) for i in range(days))]
+    return board
 
 
 def _fold_recent(session: Session, board: Dashboard, recent: ColumnElement[bool]) -> None:
-    """By institution, by kind, ratings and times from one pass over the window's rows."""
-    closed = case((Feedback.status == Status.CLOSED.value, Feedback.closed_at))
-    rows = session.execute(select(
-        Feedback.institution_id, Feedback.kind, func.count(), func.sum(Feedback.rating),
-        func.count(Feedback.rating), _seconds(session, Feedback.answered_at, Feedback.created_at),
-        func.count(Feedback.answered_at), _seconds(session, closed, Feedback.created_at),
-        func.count(closed)).where(recent).group_by(Feedback.institution_id, Feedback.kind))
+    """By institution, by kind, ratings and times of the window's tally rows."""
+    rows: Any = session.execute(select(
+        T.institution_id, T.kind, *(func.sum(c) for c in tally.SUMS))
+        .where(recent).group_by(T.institution_id, T.kind))
     per_inst: dict[int, list[float]] = {}
     totals = [0.0, 0.0, 0.0, 0.0]
     for inst, kind, n, r_sum, r_n, a_sum, a_n, c_sum, c_n in rows:
-        board.by_kind[kind] = board.by_kind.get(kind, 0) + n
+        if not n:
+            continue
+        board.by_kind[kind] = board.by_kind.get(kind, 0) + int(n)
         acc = per_inst.setdefault(inst, [0, 0.0, 0])
         acc[0] += n
         acc[1] += float(r_sum or 0)
-        acc[2] += r_n
+        acc[2] += r_n or 0
         for i, v in enumerate((a_sum, a_n, c_sum, c_n)):
             totals[i] += float(v or 0)
     board.by_institution = sorted(
@@ -206,36 +232,6 @@ def _fold_recent(session: Session, board: Dashboard, recent: ColumnElement[bool]
         key=lambda row: -row[1])
     board.hours_to_answer = totals[0] / totals[1] / 3600 if totals[1] else None
     board.hours_to_close = totals[2] / totals[3] / 3600 if totals[3] else None
-
-
-def dashboard(session: Session, officer: Officer, now: datetime | None = None,
-              days: int = 90) -> Dashboard:
-    """Open counts now, plus the last ``days`` days by institution, kind, time and day."""
-    now = now or utcnow()
-    scope = scope_filter(session, officer)
-    by_status = {s: n for s, n in session.execute(
-        select(Feedback.status, func.count()).where(scope).group_by(Feedback.status))}
-    overdue = session.scalar(select(func.count()).select_from(Feedback).where(
-        scope, Feedback.status.in_(OPEN), Feedback.due_at < now)) or 0
-    start = datetime.combine((now - timedelta(days=days - 1)).date(), time(), UTC)
-    recent = and_(scope, Feedback.created_at >= start)
-    board = Dashboard(by_status=by_status, overdue=overdue)
-    _fold_recent(session, board, recent)
-    board.per_day = _per_day(session, recent, start.date(), days)
-    return board
-
-
-def _per_day(session: Session, where: ColumnElement[bool], start: date,
-             days: int) -> list[tuple[date, int]]:
-    """Feedback received each day (UTC), zeros included, oldest first."""
-    day = func.date(Feedback.created_at)
-    counts = {str(d)[:10]: n for d, n in session.execute(
-        select(day, func.count()).where(where).group_by(day))}
-    out = []
-    for i in range(days):
-        d = start + timedelta(days=i)
-        out.append((d, int(counts.get(d.isoformat(), 0))))
-    return out
 
 
 def scope_or_none(flt: InboxFilter) -> bool:

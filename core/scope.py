@@ -9,6 +9,8 @@ guessed URL tells nothing.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.orm import Session
 
@@ -45,13 +47,19 @@ def visible_institution_ids(session: Session, officer: Officer) -> set[int] | No
 
 def scope_filter(session: Session, officer: Officer) -> ColumnElement[bool]:
     """A WHERE clause limiting Feedback rows to ``officer``'s scope (appeals included)."""
+    return scope_clause(session, officer, Feedback.institution_id,
+                        Feedback.appeal_institution_id, Feedback.escalated)
+
+
+def scope_clause(session: Session, officer: Officer, institution: Any, appeal: Any,
+                 escalated: Any) -> ColumnElement[bool]:
+    """:func:`scope_filter` on any table that carries the three columns it looks at."""
     ids = visible_institution_ids(session, officer)
     if ids is None:
         return true()
-    escalated_here = and_(Feedback.escalated.is_(True), Feedback.institution_id.in_(
+    escalated_here = and_(escalated.is_(True), institution.in_(
         select(Institution.id).where(Institution.parent_id.in_(ids))))
-    return or_(Feedback.institution_id.in_(ids), Feedback.appeal_institution_id.in_(ids),
-               escalated_here)
+    return or_(institution.in_(ids), appeal.in_(ids), escalated_here)
 
 
 def in_scope(session: Session, officer: Officer, feedback: Feedback) -> bool:
