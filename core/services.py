@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, lazyload
 
 from core import gsm, sla
 from core.errors import (
@@ -122,14 +123,18 @@ DEFAULT_LIMITS = SubmissionLimits()
 def check_submission_rate(session: Session, phone: str, now: datetime) -> None:
     """Raise :class:`RateLimited` when ``phone`` has used up a window (ix_feedback_phone)."""
     limits: SubmissionLimits = session.info.get(LIMITS_KEY, DEFAULT_LIMITS)
-    for limit, window in ((limits.per_hour, timedelta(hours=1)),
-                          (limits.per_day, timedelta(days=1))):
-        if limit is None:
-            continue
-        sent = session.scalar(select(func.count()).select_from(Feedback).where(
-            Feedback.submitter_phone == phone, Feedback.created_at > now - window,
-            Feedback.channel.in_((Channel.USSD.value, Channel.SMS.value))))
-        if (sent or 0) >= limit:
+    windows = [(limit, window) for limit, window in (
+        (limits.per_hour, timedelta(hours=1)), (limits.per_day, timedelta(days=1)))
+        if limit is not None]
+    if not windows:
+        return
+    sent = session.execute(select(*(
+        func.count().filter(Feedback.created_at > now - window) for _, window in windows))
+        .where(Feedback.submitter_phone == phone,
+               Feedback.created_at > now - max(window for _, window in windows),
+               Feedback.channel.in_((Channel.USSD.value, Channel.SMS.value)))).one()
+    for (limit, window), count in zip(windows, sent, strict=True):
+        if (count or 0) >= limit:
             raise RateLimited(f"{limit} submissions per {window} from one number")
 
 
@@ -149,13 +154,12 @@ def submit_feedback(session: Session, sub: Submission, now: datetime | None = No
     inst = get_institution(session, sub.institution_code)
     if phone is not None and channel in (Channel.USSD, Channel.SMS):
         check_submission_rate(session, phone, now)
-    feedback = Feedback(
-        kind=kind.value, channel=channel.value, institution_id=inst.id,
-        description=description, anonymous=sub.anonymous, submitter_phone=phone,
-        submitter_name=name, language=normalise_locale(sub.language),
-        status=Status.RECEIVED.value, created_at=now, updated_at=now,
-        due_at=sla.answer_due(kind, now))
-    insert_with_reference(session, feedback)
+    feedback = insert_with_reference(session, {
+        "kind": kind.value, "channel": channel.value, "institution_id": inst.id,
+        "description": description, "anonymous": sub.anonymous, "submitter_phone": phone,
+        "submitter_name": name, "language": normalise_locale(sub.language),
+        "status": Status.RECEIVED.value, "created_at": now, "updated_at": now,
+        "due_at": sla.answer_due(kind, now)})
     _event(session, feedback, "created", officer, now, channel=channel.value,
            institution=inst.code, anonymous=sub.anonymous)
     if phone:
@@ -166,22 +170,23 @@ def submit_feedback(session: Session, sub: Submission, now: datetime | None = No
     return feedback
 
 
-def insert_with_reference(session: Session, feedback: Feedback, attempts: int = 8,
-                          draw: Callable[[], str] = new_reference) -> None:
-    """Insert under a fresh random reference, drawing again on a collision.
+def insert_with_reference(session: Session, values: dict[str, Any], attempts: int = 8,
+                          draw: Callable[[], str] = new_reference) -> Feedback:
+    """Insert a feedback of ``values`` under a fresh random reference; returns it.
 
     The unique index decides, so two processes drawing the same number at once
-    cannot both win; the loser's savepoint rolls back and it draws again.
+    cannot both win: the loser's ``INSERT … ON CONFLICT DO NOTHING`` returns no
+    row and it draws again, with no savepoint round trips on the common path.
     """
+    dialect_insert = (postgresql_insert if session.get_bind().dialect.name == "postgresql"
+                      else sqlite_insert)
     for _ in range(attempts):
-        feedback.reference = draw()
-        try:
-            with session.begin_nested():
-                session.add(feedback)
-                session.flush()
-            return
-        except IntegrityError:
-            continue
+        statement = (dialect_insert(Feedback).values(reference=draw(), **values)
+                     .on_conflict_do_nothing(index_elements=["reference"])
+                     .returning(Feedback).options(lazyload(Feedback.events)))
+        feedback = session.scalars(statement).first()  # a new row has no events to load
+        if feedback is not None:
+            return feedback
     raise RuntimeError("could not draw a free reference number")
 
 

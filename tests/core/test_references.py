@@ -70,8 +70,9 @@ def test_a_colliding_draw_is_drawn_again(session, make_feedback) -> None:
     taken = make_feedback().reference
     fresh = new_reference()
     draws = iter([taken, fresh])
-    feedback = Feedback(kind="complaint", channel="web", institution_id=1, description="abc")
-    insert_with_reference(session, feedback, draw=lambda: next(draws))
+    feedback = insert_with_reference(session, {
+        "kind": "complaint", "channel": "web", "institution_id": 1, "description": "abc"},
+        draw=lambda: next(draws))
     session.commit()
     assert feedback.reference == fresh
     assert session.scalar(select(func.count()).select_from(Feedback)) == 2
