@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, func, select, text, update
+from alembic import command
+from sqlalchemy import delete, func, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from core import queries, services, tally
@@ -21,6 +22,7 @@ from core.accountability import escalate_feedback
 from core.models import Feedback, FeedbackTally, Institution, OutboundMessage
 from core.scope import in_scope
 from core.status import OPEN_STATUSES
+from web.migrate import alembic_config
 
 OPEN = {s.value for s in OPEN_STATUSES}
 PHONE = "0712345678"
@@ -199,3 +201,26 @@ def test_a_squash_leaves_rows_of_unfinished_transactions_for_the_next(app, sessi
     assert dict(session.execute(select(FeedbackTally.facet, func.sum(FeedbackTally.n))
                                 .group_by(FeedbackTally.facet)).all()) == {
         "status": 3, "due": 3, "day": 3}
+
+
+def test_the_migration_counts_the_rows_already_there(app, database_url, session, make_officer,
+                                                     submit) -> None:
+    now = datetime.combine(date.today(), time(12), UTC)
+    officer, oversight = make_officer("TRA"), make_officer("TRA", role="oversight")
+    rows = [submit(now - timedelta(days=d), kind=k) for d, k in
+            ((100, "inquiry"), (30, "complaint"), (3, "opinion"), (0, "complaint"))]
+    services.answer_feedback(session, rows[1], officer, "Tumelishughulikia.",
+                             now=now - timedelta(days=29))
+    services.close_feedback(session, rows[1], officer, now=now - timedelta(days=28))
+    services.rate_feedback(session, rows[1], PHONE, 4, now=now - timedelta(days=28))
+    session.commit()
+    session.close()
+    config = alembic_config(database_url)
+    command.downgrade(config, "0002_admin")
+    try:
+        assert "feedback_tally" not in inspect(session.get_bind()).get_table_names()
+    finally:
+        command.upgrade(config, "heads")
+    assert session.scalar(select(func.count()).select_from(FeedbackTally).where(
+        FeedbackTally.squashed.is_(False))) == 0
+    assert_same(session, [officer, oversight], now)
