@@ -19,6 +19,7 @@ from flask import Flask, Response, current_app, request
 from limits import parse_many
 from limits.storage import RedisStorage
 from limits.strategies import MovingWindowRateLimiter
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import retention
 from core.services import DEFAULT_LIMITS, LIMITS_KEY, SubmissionLimits
@@ -40,6 +41,7 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",        # per client address
     "LOGIN_ACCOUNT_RATE_LIMIT": "5 per minute;20 per hour",  # per e-mail typed
     "RATELIMIT_KEY_PREFIX": "mrejesho-limit",
+    "PROXY_HOPS": 0,  # trusted reverse proxies in front; their X-Forwarded-For/-Proto count
     "SUBMISSIONS_PER_HOUR": DEFAULT_LIMITS.per_hour,  # per phone number, USSD + SMS
     "SUBMISSIONS_PER_DAY": DEFAULT_LIMITS.per_day,
     "RETENTION_DAYS": retention.DEFAULT_DAYS,  # closed feedback forgets its submitter after
@@ -55,6 +57,9 @@ def init_app(app: Flask) -> None:
         app.config.setdefault(key, value)
     phone_logging.install()
     check_secret_key(app)
+    hops = int(app.config["PROXY_HOPS"] or 0)
+    if hops:  # else behind a balancer every officer shares its address and one login limit
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     storage = RedisStorage("redis://", connection_pool=_AppPool(app),
                            key_prefix=app.config["RATELIMIT_KEY_PREFIX"])
     app.extensions["security_limiter"] = MovingWindowRateLimiter(storage)

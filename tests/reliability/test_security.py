@@ -72,6 +72,32 @@ def test_login_is_rate_limited_per_account(client) -> None:
     assert b"Too many" in resp.data and b"Traceback" not in resp.data
 
 
+def test_behind_a_proxy_the_forwarded_address_and_scheme_count(database_url,
+                                                              redis_url) -> None:
+    proxied = create_app({"TESTING": True, "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False,
+                          "DATABASE_URL": database_url, "REDIS_URL": redis_url,
+                          "PROXY_HOPS": 1})
+    try:
+        client = proxied.test_client()
+
+        def login(forwarded_for: str, email: str) -> int:
+            return client.post("/admin/login", data={"email": email, "password": "no"},
+                               headers={"X-Forwarded-For": forwarded_for},
+                               environ_base={"REMOTE_ADDR": "10.0.0.1"}).status_code
+        codes = [login("41.59.1.1", f"p{i}@x.go.tz") for i in range(11)]
+        assert 429 not in codes[:10] and codes[10] == 429
+        assert login("41.59.1.2", "q@x.go.tz") != 429  # same proxy, another citizen
+        https = client.get("/healthz", headers={"X-Forwarded-Proto": "https"})
+        assert https.headers["Strict-Transport-Security"].startswith("max-age=")
+    finally:
+        proxied.extensions["db"].engine.dispose()
+
+
+def test_without_proxy_hops_forwarded_headers_are_ignored(client) -> None:
+    resp = client.get("/healthz", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" not in resp.headers
+
+
 def test_login_still_answers_when_the_limit_store_is_down(app, database_url) -> None:
     """Redis down must not turn the login page into a 500 (the account lockout still holds)."""
     dead = create_app({"TESTING": True, "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False,
