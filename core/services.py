@@ -263,7 +263,11 @@ def _check_appeal_answerer(session: Session, feedback: Feedback, officer: Office
 
 def transfer_feedback(session: Session, feedback: Feedback, officer: Officer, to_code: str,
                       note: str, now: datetime | None = None) -> None:
-    """Move to another institution, back to ``received`` with a fresh transfer due date."""
+    """Move to another institution, back to ``received`` with a fresh transfer due date.
+
+    An escalation belonged to the old institution's lateness: the new one starts a
+    clock of its own, and escalates to its own parent if it runs out.
+    """
     now = now or utcnow()
     check_scope(session, officer, feedback)
     target = get_institution(session, to_code)
@@ -274,8 +278,10 @@ def transfer_feedback(session: Session, feedback: Feedback, officer: Officer, to
     source = feedback.institution
     feedback.institution_id, feedback.institution = target.id, target
     feedback.due_at = sla.transfer_due(now)
+    was_escalated, feedback.escalated = feedback.escalated, False
     _event(session, feedback, "transferred", officer, now, note=clean_note,
-           **{"from": source.code, "to": target.code, "from_status": previous})
+           **{"from": source.code, "to": target.code, "from_status": previous},
+           **({"was_escalated": True} if was_escalated else {}))
     if feedback.submitter_phone:
         t = translator(feedback.language)
         queue_sms(session, phone=feedback.submitter_phone, feedback=feedback,

@@ -139,6 +139,32 @@ def test_escalation_counts_from_a_transfer(clock, session, make_officer, make_fe
     assert accountability.escalation_time(fb) == fb.due_at + (fb.due_at - start)
 
 
+def test_a_transfer_ends_an_escalation_and_starts_a_new_clock(
+        clock, session, make_officer, make_feedback) -> None:
+    from core.services import transfer_feedback
+
+    fb = make_feedback()
+    clock.move_to(accountability.escalation_time(fb) + timedelta(hours=1))
+    accountability.escalate_overdue(session)
+    session.commit()
+    mof_officer = make_officer("MOF")
+    assert fb.escalated and in_scope(session, mof_officer, fb)
+
+    transfer_feedback(session, fb, mof_officer, "TANESCO", "umeme, si kodi")
+    session.commit()
+    assert not fb.escalated and not in_scope(session, mof_officer, fb)
+    tanesco = session.scalar(select(Institution).where(Institution.code == "TANESCO"))
+    assert fb.id not in [f.id for f in accountability.overdue_feedback(
+        session, tanesco.parent_id)]  # never late at TANESCO, so nothing for its parent
+    [moved] = events(session, fb, "transferred")
+    assert moved.data["was_escalated"] is True
+
+    clock.move_to(accountability.escalation_time(fb) + timedelta(hours=1))
+    assert accountability.escalate_overdue(session) == [fb.reference]
+    session.commit()
+    assert events(session, fb, "escalated")[-1].data["from"] == "TANESCO"
+
+
 def test_answered_feedback_closes_when_the_appeal_window_ends(
         app, clock, tick, session, make_officer, make_feedback) -> None:
     fb = make_feedback()
