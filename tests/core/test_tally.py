@@ -224,3 +224,19 @@ def test_the_migration_counts_the_rows_already_there(app, database_url, session,
     assert session.scalar(select(func.count()).select_from(FeedbackTally).where(
         FeedbackTally.squashed.is_(False))) == 0
     assert_same(session, [officer, oversight], now)
+
+
+def test_the_scheduled_job_squashes_in_a_worker(app, session, submit, run_jobs) -> None:
+    from web import kv, schedule
+
+    assert any(job.func is schedule.squash_tally and job.interval == 60
+               for job in schedule.JOBS)
+    submit(datetime.now(UTC))
+    submit(datetime.now(UTC))
+    kv.queue(app).enqueue(schedule.squash_tally)
+    run_jobs()
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(FeedbackTally).where(
+        FeedbackTally.squashed.is_(False))) == 0
+    assert session.scalar(select(func.sum(FeedbackTally.n)).where(
+        FeedbackTally.facet == "status")) == 2
