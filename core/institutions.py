@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from cachetools import TTLCache, cached
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import ImportFailed
+from core.errors import ImportFailed, UnknownInstitution
 from core.models import Institution
 
 COLUMNS = ("code", "kind", "name_sw", "name_en", "short_names", "parent_code", "region_code")
@@ -120,7 +122,49 @@ def import_institutions(session: Session, text: str) -> ImportResult:
     for row in rows:
         by_code[row.code].parent_id = by_code[row.parent_code].id if row.parent_code else None
     session.flush()
+    forget_targets()
     return ImportResult(created=created, updated=updated)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a new submission needs of the institution it names."""
+
+    id: int
+    code: str
+    short_sw: str
+    short_en: str
+
+    def short_name(self, locale: str) -> str:
+        return self.short_en if locale == "en" else self.short_sw
+
+
+TARGET_SECONDS = 300
+_targets: TTLCache[tuple[str, str], Target] = TTLCache(maxsize=4096, ttl=TARGET_SECONDS)
+_targets_lock = threading.Lock()
+
+
+def _target_key(session: Session, code: str) -> tuple[str, str]:
+    return session.get_bind().engine.url.render_as_string(), code
+
+
+@cached(_targets, key=_target_key, lock=_targets_lock)
+def submission_target(session: Session, code: str) -> Target:
+    """The institution named ``code``, from a five-minute cache in this process.
+
+    Every submission names one, and the directory changes only by an import,
+    which empties this process's cache (other processes follow within
+    ``TARGET_SECONDS``). An unknown code is never cached.
+    """
+    inst = session.scalar(select(Institution).where(Institution.code == code))
+    if inst is None:
+        raise UnknownInstitution(f"no institution with code {code!r}")
+    return Target(inst.id, inst.code, inst.short_name("sw"), inst.short_name("en"))
+
+
+def forget_targets() -> None:
+    with _targets_lock:
+        _targets.clear()
 
 
 def import_file(session: Session, path: Path | str) -> ImportResult:

@@ -26,6 +26,7 @@ from core.errors import (
     UnknownInstitution,
 )
 from core.i18n import N_, normalise_locale, translator
+from core.institutions import submission_target
 from core.models import Event, Feedback, Institution, Officer, Subscriber, utcnow
 from core.notify import queue_sms
 from core.phones import normalise_phone
@@ -151,7 +152,7 @@ def submit_feedback(session: Session, sub: Submission, now: datetime | None = No
     if phone is None and channel in (Channel.USSD, Channel.SMS):
         raise InvalidFeedback("a USSD or SMS submission needs the sender's number")
     name = _clean_text(sub.name, "name", 1, MAX_NAME) if sub.name and not sub.anonymous else None
-    inst = get_institution(session, sub.institution_code)
+    inst = submission_target(session, sub.institution_code)
     if phone is not None and channel in (Channel.USSD, Channel.SMS):
         check_submission_rate(session, phone, now)
     feedback = insert_with_reference(session, {

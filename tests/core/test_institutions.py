@@ -5,8 +5,14 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from core.errors import ImportFailed
-from core.institutions import COLUMNS, SHIPPED_CSV, import_institutions, read_rows
+from core.errors import ImportFailed, UnknownInstitution
+from core.institutions import (
+    COLUMNS,
+    SHIPPED_CSV,
+    import_institutions,
+    read_rows,
+    submission_target,
+)
 from core.models import Institution
 
 HEADER = ",".join(COLUMNS)
@@ -54,6 +60,18 @@ def test_new_rows_with_parents_later_in_the_file(session, restore_directory) -> 
     b = session.scalar(select(Institution).where(Institution.code == "TEST-B"))
     assert result.created == 2 and b is not None and b.parent is not None
     assert b.parent.code == "TEST-A" and b.parent.aliases == ["WA", "Wiz A"]
+
+
+def test_submissions_see_the_directory_as_last_imported(session, restore_directory) -> None:
+    with pytest.raises(UnknownInstitution):
+        submission_target(session, "TEST-C")  # unknown codes are not remembered
+    import_institutions(session, f"{HEADER}\nTEST-C,agency,Wakala C,Agency C,WC,,\n")
+    session.commit()
+    first = submission_target(session, "TEST-C")
+    assert first.short_name("sw") == "WC" and submission_target(session, "TEST-C") is first
+    import_institutions(session, f"{HEADER}\nTEST-C,agency,Wakala C,Agency C,Wakala C|WC,,\n")
+    session.commit()
+    assert submission_target(session, "TEST-C").short_name("en") == "Wakala C"
 
 
 @pytest.mark.parametrize("body,line,reason", [
