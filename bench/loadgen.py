@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -93,8 +94,8 @@ def run_wrk(settings: Settings, base: str, hops: list[str], seconds: int,
             connections: int | None = None) -> dict[str, Any]:
     """One wrk run; returns its JSON summary with req/s and latencies in ms."""
     conns = connections or settings.connections
-    env = dict(os.environ, BENCH_HOPS=",".join(hops),
-               BENCH_SLOTS=str(max(400, 8 * conns)))
+    env = dict(os.environ, BENCH_HOPS="\n".join(hops),
+               BENCH_SLOTS=str(max(400, 8 * conns)), BENCH_RUN=secrets.token_hex(4))
     cmd = [wrk_binary(), "-t", str(settings.wrk_threads), "-c", str(conns),
            "-d", f"{seconds}s", "--timeout", "5s", "-s", str(LUA), base]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True,

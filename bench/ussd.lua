@@ -3,13 +3,16 @@
 -- next hop is sent long after its previous one was answered; a finished walk starts a new
 -- session with a fresh sessionId and phone number. done() prints one JSON line for bench/.
 local hops = {}
-for hop in string.gmatch(os.getenv("BENCH_HOPS") or ",9,9*2,9*2*1", "([^,]*)") do
+-- The walk's texts, one per line (a citizen's text may hold commas, never a newline); one
+-- capture per newline-terminated field, so an empty first hop stays one hop.
+for hop in string.gmatch((os.getenv("BENCH_HOPS") or "\n9\n9*2\n9*2*1") .. "\n", "([^\n]*)\n") do
   table.insert(hops, hop)
 end
 local slots_n = tonumber(os.getenv("BENCH_SLOTS") or "400")
 local path = os.getenv("BENCH_PATH") or "/ussd/africastalking"
+local run = os.getenv("BENCH_RUN") or "0"
 local threads = {}
-local tid = 0
+tid = 0  -- a global, so setup()'s thread:set reaches it in each thread's own state
 
 function setup(thread)
   tid = tid + 1
@@ -26,7 +29,8 @@ local slots, cursor, started = {}, 0, 0
 
 local function new_session(slot)
   started = started + 1
-  slot.id = string.format("bench-%d-%d-%d", tid, started, math.random(1, 1000000000))
+  -- BENCH_RUN differs per wrk run: a session id never meets a walk an earlier run left in Redis
+  slot.id = string.format("bench-%s-%d-%d-%d", run, tid, started, math.random(1, 1000000000))
   slot.phone = string.format("%%2B25571%07d", math.random(0, 9999999))
   slot.hop = 1
 end
