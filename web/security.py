@@ -15,7 +15,8 @@ from typing import Any
 
 import click
 import redis
-from flask import Flask, Response, current_app, request
+from flask import Flask, Request, Response, current_app, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from limits import parse_many
 from limits.storage import RedisStorage
 from limits.strategies import MovingWindowRateLimiter
@@ -57,6 +58,7 @@ def init_app(app: Flask) -> None:
         app.config.setdefault(key, value)
     phone_logging.install()
     check_secret_key(app)
+    app.session_interface = _CookieSessions()
     hops = int(app.config["PROXY_HOPS"] or 0)
     if hops:  # else behind a balancer every officer shares its address and one login limit
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
@@ -66,6 +68,18 @@ def init_app(app: Flask) -> None:
     _install_submission_limits(app)
     app.before_request(_limit_login)
     app.after_request(_headers)
+
+
+class _CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, without building a signer for a request with no cookie.
+
+    USSD and SMS callbacks never carry one, and are most of the traffic.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if not request.cookies.get(self.get_cookie_name(app)) and app.secret_key:
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def is_production(app: Flask) -> bool:
