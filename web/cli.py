@@ -17,6 +17,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import tally
 from core.errors import MrejeshoError
 from core.institutions import SHIPPED_CSV, TRIAGE_CODE, import_file
 from core.models import Officer
@@ -28,6 +29,7 @@ from web.db import database
 db_cli = AppGroup("db", help="Database schema.")
 institutions_cli = AppGroup("institutions", help="The institution directory.")
 officers_cli = AppGroup("officers", help="Officer accounts.")
+tally_cli = AppGroup("tally", help="The dashboard's counts (core.tally).")
 
 DEMO_EMAIL = "demo@mrejesho.local"
 DEMO_PASSWORD = "mrejesho-demo"
@@ -94,6 +96,29 @@ def officers_demo() -> None:
     click.echo(f"demo officer: {DEMO_EMAIL} / {DEMO_PASSWORD}")
 
 
+@tally_cli.command("check")
+def tally_check() -> None:
+    """Compare the tally with a count of the feedback rows; exit 1 if they differ."""
+    differ = tally.drift(database().engine)
+    if differ:
+        raise click.ClickException(
+            f"the tally differs from the feedback rows at {differ} keys; "
+            "run `flask tally rebuild`")
+    click.echo("the tally matches the feedback rows")
+
+
+@tally_cli.command("rebuild")
+def tally_rebuild() -> None:
+    """Count the tally afresh from the feedback rows (writers wait meanwhile)."""
+    click.echo(f"tally rebuilt: {tally.rebuild(database().engine)} rows")
+
+
+@tally_cli.command("squash")
+def tally_squash() -> None:
+    """Fold the tally's appended rows now, as the scheduler does every minute."""
+    click.echo(f"tally squashed: {tally.squash(database().engine)} rows folded")
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, envvar="PORT", type=int)
@@ -129,5 +154,5 @@ def banner(app: Flask, host: str, port: int) -> str:
 
 
 def init_app(app: Flask) -> None:
-    for command in (db_cli, institutions_cli, officers_cli, serve):
+    for command in (db_cli, institutions_cli, officers_cli, tally_cli, serve):
         app.cli.add_command(command)
