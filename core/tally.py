@@ -1,4 +1,4 @@
-"""Folding the feedback tally's appended rows into one row per key.
+"""The feedback tally: folding its appended rows, and checking it against the rows.
 
 Triggers (migration 0003) append a signed row to ``feedback_tally`` for every
 change of a feedback row; the dashboard sums them. :func:`squash` keeps that sum
@@ -9,6 +9,9 @@ On PostgreSQL the squash runs in one REPEATABLE READ transaction, so the rows it
 sums and the rows it deletes are the same rows even while feedback is being
 written; a row committed meanwhile is left for the next squash. A transaction
 advisory lock keeps two squashes (two schedulers, a retry) from overlapping.
+
+:func:`drift` and :func:`rebuild` (``flask tally check`` / ``rebuild``) are for
+the people who run it: a repair made with the triggers off is found and mended.
 """
 
 from __future__ import annotations
@@ -62,8 +65,6 @@ def squash(engine: Engine) -> int:
             select(*KEYS, *(func.sum(c) for c in SUMS), literal(True))
             .where(mine).group_by(*KEYS).having(func.sum(T.n) != 0)))
         return conn.execute(delete(T).where(mine)).rowcount
-
-
 
 
 def _day(postgres: bool, moment: Any) -> Any:
