@@ -126,6 +126,13 @@ def import_institutions(session: Session, text: str) -> ImportResult:
     return ImportResult(created=created, updated=updated)
 
 
+def get_institution(session: Session, code: str) -> Institution:
+    inst = session.scalar(select(Institution).where(Institution.code == code))
+    if inst is None:
+        raise UnknownInstitution(f"no institution with code {code!r}")
+    return inst
+
+
 @dataclass(frozen=True)
 class Target:
     """What a new submission needs of the institution it names."""
@@ -156,9 +163,7 @@ def submission_target(session: Session, code: str) -> Target:
     which empties this process's cache (other processes follow within
     ``TARGET_SECONDS``). An unknown code is never cached.
     """
-    inst = session.scalar(select(Institution).where(Institution.code == code))
-    if inst is None:
-        raise UnknownInstitution(f"no institution with code {code!r}")
+    inst = get_institution(session, code)
     return Target(inst.id, inst.code, inst.short_name("sw"), inst.short_name("en"))
 
 

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.errors import InvalidInput
+from core.institutions import get_institution
 from core.models import Officer
 from core.phones import normalise_phone
 from core.scope import ROLES
-from core.services import get_institution
 
 MIN_PASSWORD = 10
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -23,11 +23,10 @@ from core.errors import (
     NotAllowed,
     RateLimited,
     UnknownFeedback,
-    UnknownInstitution,
 )
 from core.i18n import N_, normalise_locale, translator
-from core.institutions import submission_target
-from core.models import Event, Feedback, Institution, Officer, Subscriber, utcnow
+from core.institutions import get_institution, submission_target
+from core.models import Event, Feedback, Officer, Subscriber, utcnow
 from core.notify import queue_sms
 from core.phones import normalise_phone
 from core.references import new_reference, parse_reference
@@ -66,13 +65,6 @@ def _move(session: Session, feedback: Feedback, target: Status, officer: Officer
     feedback.status = target.value
     feedback.updated_at = now
     return previous
-
-
-def get_institution(session: Session, code: str) -> Institution:
-    inst = session.scalar(select(Institution).where(Institution.code == code))
-    if inst is None:
-        raise UnknownInstitution(f"no institution with code {code!r}")
-    return inst
 
 
 def remember_language(session: Session, phone: str, language: str) -> Subscriber:
