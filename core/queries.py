@@ -23,7 +23,7 @@ from core.errors import InvalidReference
 from core.models import Feedback, Officer, utcnow
 from core.models import FeedbackTally as T
 from core.references import parse_reference
-from core.scope import scope_clause, scope_filter
+from core.scope import scope_clause, scope_filter, visible_institution_ids
 from core.status import OPEN_STATUSES, Channel, Kind, Status
 
 PAGE = 25
@@ -188,8 +188,8 @@ def dashboard(session: Session, officer: Officer, now: datetime | None = None,
     """
     now = now or utcnow()
     today = now.astimezone(UTC).date()
-    scope = scope_clause(session, officer, T.institution_id, T.appeal_institution_id,
-                         T.escalated)
+    ids = visible_institution_ids(session, officer)  # a head's subtree: read once
+    scope = scope_clause(ids, T.institution_id, T.appeal_institution_id, T.escalated)
     by_status = {s: int(n) for s, n in session.execute(
         select(T.status, func.sum(T.n)).where(T.facet == "status", scope)
         .group_by(T.status)) if n}
@@ -197,7 +197,7 @@ def dashboard(session: Session, officer: Officer, now: datetime | None = None,
     overdue = int(session.scalar(select(func.coalesce(func.sum(T.n), 0)).where(
         T.facet == "due", T.day < today, scope)) or 0)
     overdue += session.scalar(select(func.count()).select_from(Feedback).where(
-        scope_filter(session, officer), Feedback.status.in_(OPEN),
+        scope_clause(ids), Feedback.status.in_(OPEN),
         Feedback.due_at >= datetime.combine(today, time(), UTC), Feedback.due_at < now)) or 0
     start = today - timedelta(days=days - 1)
     recent = and_(T.facet == "day", T.day >= start, T.day <= today, scope)

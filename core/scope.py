@@ -47,14 +47,14 @@ def visible_institution_ids(session: Session, officer: Officer) -> set[int] | No
 
 def scope_filter(session: Session, officer: Officer) -> ColumnElement[bool]:
     """A WHERE clause limiting Feedback rows to ``officer``'s scope (appeals included)."""
-    return scope_clause(session, officer, Feedback.institution_id,
-                        Feedback.appeal_institution_id, Feedback.escalated)
+    return scope_clause(visible_institution_ids(session, officer))
 
 
-def scope_clause(session: Session, officer: Officer, institution: Any, appeal: Any,
-                 escalated: Any) -> ColumnElement[bool]:
-    """:func:`scope_filter` on any table that carries the three columns it looks at."""
-    ids = visible_institution_ids(session, officer)
+def scope_clause(ids: set[int] | None, institution: Any = Feedback.institution_id,
+                 appeal: Any = Feedback.appeal_institution_id,
+                 escalated: Any = Feedback.escalated) -> ColumnElement[bool]:
+    """:func:`scope_filter` for :func:`visible_institution_ids` ``ids``, on Feedback or
+    any table that carries the three columns it looks at (the dashboard's tally)."""
     if ids is None:
         return true()
     escalated_here = and_(escalated.is_(True), institution.in_(
