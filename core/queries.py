@@ -24,11 +24,10 @@ from core.models import Feedback, Officer, utcnow
 from core.models import FeedbackTally as T
 from core.references import parse_reference
 from core.scope import scope_clause, scope_filter, visible_institution_ids
-from core.status import OPEN_STATUSES, Channel, Kind, Status
+from core.status import OPEN_VALUES, Channel, Kind, Status
 
 PAGE = 25
 MAX_WORDS = 5
-OPEN = tuple(s.value for s in OPEN_STATUSES)
 Cursor = tuple[datetime, int]
 
 
@@ -128,7 +127,7 @@ def filtered(session: Session, officer: Officer, flt: InboxFilter,
         conds.append(Feedback.created_at < datetime.combine(flt.until, time(), UTC)
                      + timedelta(days=1))
     if flt.overdue:
-        conds.append(and_(Feedback.status.in_(OPEN), Feedback.due_at < now))
+        conds.append(and_(Feedback.status.in_(OPEN_VALUES), Feedback.due_at < now))
     search = _search(flt.q)
     if search is not None:
         conds.append(search)
@@ -197,7 +196,7 @@ def dashboard(session: Session, officer: Officer, now: datetime | None = None,
     overdue = int(session.scalar(select(func.coalesce(func.sum(T.n), 0)).where(
         T.facet == "due", T.day < today, scope)) or 0)
     overdue += session.scalar(select(func.count()).select_from(Feedback).where(
-        scope_clause(ids), Feedback.status.in_(OPEN),
+        scope_clause(ids), Feedback.status.in_(OPEN_VALUES),
         Feedback.due_at >= datetime.combine(today, time(), UTC), Feedback.due_at < now)) or 0
     start = today - timedelta(days=days - 1)
     recent = and_(T.facet == "day", T.day >= start, T.day <= today, scope)

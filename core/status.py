@@ -47,6 +47,7 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 }
 
 OPEN_STATUSES = frozenset({Status.RECEIVED, Status.IN_PROGRESS, Status.APPEALED})
+OPEN_VALUES = tuple(sorted(s.value for s in OPEN_STATUSES))  # for SQL ``IN``
 
 
 def check_transition(current: str, target: Status) -> None:

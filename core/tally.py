@@ -38,14 +38,13 @@ from sqlalchemy import (
 
 from core.models import Feedback
 from core.models import FeedbackTally as T
-from core.status import OPEN_STATUSES
+from core.status import OPEN_VALUES
 
 KEYS = (T.facet, T.institution_id, T.appeal_institution_id, T.escalated, T.kind, T.status,
         T.day)
 SUMS = (T.n, T.rating_sum, T.rating_n, T.answer_seconds, T.answered_n, T.close_seconds,
         T.closed_n)
 LOCK = 0x6d72_7461  # "mrta": pg_try_advisory_xact_lock's key for the squash
-OPEN = tuple(sorted(s.value for s in OPEN_STATUSES))
 
 
 def squash(engine: Engine) -> int:
@@ -93,7 +92,7 @@ def counted(postgres: bool) -> list[Select[Any]]:
     facets: list[tuple[tuple[Any, ...], list[Any], Any]] = [
         (("status", *keys, "", f.status, no_day), [func.count(), *zeros], true()),
         (("due", *keys, "", "", _day(postgres, f.due_at)), [func.count(), *zeros],
-         and_(f.status.in_(OPEN), f.due_at.is_not(None))),
+         and_(f.status.in_(OPEN_VALUES), f.due_at.is_not(None))),
         (("day", *keys, f.kind, "", _day(postgres, f.created_at)), [
             func.count(), func.coalesce(func.sum(f.rating), 0), func.count(f.rating),
             func.coalesce(func.sum(_seconds(postgres, f.answered_at, f.created_at)), 0),
