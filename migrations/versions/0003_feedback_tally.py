@@ -38,40 +38,31 @@ COLUMNS = ("facet, institution_id, appeal_institution_id, escalated, kind, statu
            "n, rating_sum, rating_n, answer_seconds, answered_n, close_seconds, closed_n")
 
 
+# dialect: (the UTC day of a timestamp, seconds from {1} to {0}, a condition as 0/1, no day)
+SQL = {
+    "postgresql": ("({} AT TIME ZONE 'UTC')::date", "extract(epoch FROM {} - {})", "({})::int",
+                   "DATE '1970-01-01'"),
+    "sqlite": ("date({})", "(julianday({}) - julianday({})) * 86400.0", "({})", "'1970-01-01'"),
+}
+
+
 def _rows(r: str, s: str, dialect: str) -> list[tuple[list[str], list[str], str]]:
     """(keys, values, condition) of each tally row of feedback row ``r`` with sign ``s``."""
-    if dialect == "postgresql":
-        def day(col: str) -> str:
-            return f"({col} AT TIME ZONE 'UTC')::date"
-
-        def secs(later: str) -> str:
-            return f"extract(epoch FROM {later} - {r}.created_at)"
-
-        def flag(cond: str) -> str:
-            return f"({cond})::int"
-        no_day = "DATE '1970-01-01'"
-    else:
-        def day(col: str) -> str:
-            return f"date({col})"
-
-        def secs(later: str) -> str:
-            return f"(julianday({later}) - julianday({r}.created_at)) * 86400.0"
-
-        def flag(cond: str) -> str:
-            return f"({cond})"
-        no_day = "'1970-01-01'"
+    day, seconds, flag, no_day = SQL[dialect]
     keys = [f"{r}.institution_id", f"coalesce({r}.appeal_institution_id, 0)", f"{r}.escalated"]
     count = [s] + ["0"] * 6
     closed = f"{r}.status = 'closed' AND {r}.closed_at IS NOT NULL"
+    to_answer = seconds.format(f"{r}.answered_at", f"{r}.created_at")
+    to_close = seconds.format(f"{r}.closed_at", f"{r}.created_at")
     return [
         (["'status'", *keys, "''", f"{r}.status", no_day], count, "true"),
-        (["'due'", *keys, "''", "''", day(f"{r}.due_at")], count,
+        (["'due'", *keys, "''", "''", day.format(f"{r}.due_at")], count,
          f"{r}.status IN {OPEN} AND {r}.due_at IS NOT NULL"),
-        (["'day'", *keys, f"{r}.kind", "''", day(f"{r}.created_at")],
-         [s, f"{s} * coalesce({r}.rating, 0)", f"{s} * {flag(f'{r}.rating IS NOT NULL')}",
-          f"{s} * coalesce({secs(f'{r}.answered_at')}, 0)",
-          f"{s} * {flag(f'{r}.answered_at IS NOT NULL')}",
-          f"CASE WHEN {closed} THEN {s} * {secs(f'{r}.closed_at')} ELSE 0 END",
+        (["'day'", *keys, f"{r}.kind", "''", day.format(f"{r}.created_at")],
+         [s, f"{s} * coalesce({r}.rating, 0)", f"{s} * {flag.format(f'{r}.rating IS NOT NULL')}",
+          f"{s} * coalesce({to_answer}, 0)",
+          f"{s} * {flag.format(f'{r}.answered_at IS NOT NULL')}",
+          f"CASE WHEN {closed} THEN {s} * {to_close} ELSE 0 END",
           f"CASE WHEN {closed} THEN {s} ELSE 0 END"], "true"),
     ]
 
