@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cachetools import TTLCache, cached
-from sqlalchemy import select
+from sqlalchemy import URL, select
 from sqlalchemy.orm import Session
 
 from core.errors import ImportFailed, UnknownInstitution
@@ -147,12 +147,12 @@ class Target:
 
 
 TARGET_SECONDS = 300
-_targets: TTLCache[tuple[str, str], Target] = TTLCache(maxsize=4096, ttl=TARGET_SECONDS)
+_targets: TTLCache[tuple[URL, str], Target] = TTLCache(maxsize=4096, ttl=TARGET_SECONDS)
 _targets_lock = threading.Lock()
 
 
-def _target_key(session: Session, code: str) -> tuple[str, str]:
-    return session.get_bind().engine.url.render_as_string(), code
+def _target_key(session: Session, code: str) -> tuple[URL, str]:
+    return session.get_bind().engine.url, code  # URLs are immutable and hashable
 
 
 @cached(_targets, key=_target_key, lock=_targets_lock)
