@@ -265,3 +265,35 @@ class FeedbackTally(Base):
     close_seconds: Mapped[float] = mapped_column(Float)
     closed_n: Mapped[int] = mapped_column(Integer)
     squashed: Mapped[bool] = mapped_column(Boolean, server_default=false())
+
+
+class Directive(Base):
+    """A leader's directive on a feedback to an institution (core.directives)."""
+
+    __tablename__ = "directive"
+    __table_args__ = (
+        Index("ix_directive_institution_status", "institution_id", "status", "due_at"),
+        Index("ix_directive_issued_by", "issued_by_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id"), index=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
+    issued_by_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    text: Mapped[str] = mapped_column(Text)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    report: Mapped[str | None] = mapped_column(Text)
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    return_reason: Mapped[str | None] = mapped_column(Text)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_on: Mapped[date | None] = mapped_column(Date)
+
+    feedback: Mapped[Feedback] = relationship()
+    institution: Mapped[Institution] = relationship()
+    issued_by: Mapped[Officer] = relationship(foreign_keys=[issued_by_id])
+    reported_by: Mapped[Officer | None] = relationship(foreign_keys=[reported_by_id])
