@@ -21,7 +21,7 @@ and shown to the leader who gave them.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, and_, or_, select
