@@ -28,7 +28,7 @@ from typing import Any
 
 from flask import Flask
 
-from core import accountability, sla, tally
+from core import accountability, directives, sla, tally
 from core.models import utcnow
 from web.db import database
 
@@ -46,6 +46,15 @@ def send_reminders() -> int:
         session.commit()
     log.info("reminded %d heads", len(sent))
     return len(sent)
+
+
+def remind_directives() -> int:
+    """Daily: SMS the officers of institutions whose leaders' directives are overdue."""
+    with database().sessionmaker() as session:
+        sent = directives.send_directive_reminders(session)
+        session.commit()
+    log.info("sent %d directive reminders", sent)
+    return sent
 
 
 def escalate_overdue() -> int:
@@ -108,6 +117,7 @@ class Periodic:
 
 JOBS: tuple[Periodic, ...] = (
     Periodic(send_reminders, cron="0 7 * * *"),
+    Periodic(remind_directives, cron="5 7 * * *"),
     Periodic(escalate_overdue, interval=3600),
     Periodic(close_expired, interval=3600),
     Periodic(sweep_sms, interval=300, timeout=240),
