@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -21,12 +22,14 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from admin import auth
 from admin.actions import error_text, load
-from core import directives
+from core import directives, ranking
 from core.accountability import local_day
 from core.directives import MAX_DAYS, MAX_TEXT
 from core.errors import MrejeshoError, NotFound
 from core.i18n import N_, translator
-from core.models import Directive, Feedback, utcnow
+from core.models import Directive, Feedback, Institution, Officer, utcnow
+from core.regions import Region, per_100k, regions
+from core.scope import SEES_ALL, subtree_ids
 from web.db import session
 
 
@@ -112,6 +115,52 @@ def listing() -> str:
                            now=utcnow())
 
 
+def board() -> str:
+    """The leader's ranking of the institutions under a root, with the tile map and trend."""
+    me, s = auth.me(), session()
+    try:
+        root = ranking.root_for(s, me, _int_arg("root"))
+    except NotFound:
+        abort(404)
+    board = ranking.rank(s, root)
+    ids = subtree_ids(s, root.id) if root else None
+    shade = request.args.get("shade", "")
+    shade = shade if shade in SHADES else "overdue"
+    return render_template(
+        "admin/leaders.html", board=board, trail=_trail(root, me), shade=shade,
+        tiles=_tiles(board, shade), weeks=ranking.weekly(s, ids), since=board.since.isoformat(),
+        region_institutions={i.code: i for i in s.scalars(select(Institution).where(
+            Institution.code.in_([r.code for r in regions()])))})
+
+
+SHADES = ("overdue", "open", "received")
+
+
+def _tiles(board: ranking.Ranking, shade: str) -> list[tuple[Region, float, int]]:
+    """Each region with its figure per 100,000 people and a shade from 0 (none) to 4."""
+    values = [(r, per_100k(getattr(board.by_region.get(r.code, ranking.Figures()), shade), r))
+              for r in regions()]
+    peak = max((v for _, v in values), default=0.0)
+    return [(r, v, min(4, int(v * 4 / peak + 0.999)) if peak else 0) for r, v in values]
+
+
+def _trail(root: Institution | None, me: Officer) -> list[Institution]:
+    """The drill-down path from the officer's own top to ``root``."""
+    trail: list[Institution] = []
+    current = root
+    while current is not None:
+        trail.insert(0, current)
+        if current.id == me.institution_id and me.role not in SEES_ALL:
+            break
+        current = current.parent
+    return trail
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+
+
 def local_date(moment: datetime) -> str:
     """A date as the officer reads it: the day in Tanzania."""
     return local_day(moment).isoformat()
@@ -121,6 +170,7 @@ def register(bp: Blueprint) -> None:
     bp.add_app_template_global(panel, "directive_panel")
     bp.add_app_template_filter(local_date, "local_date")
     bp.add_url_rule("/directives", "directives", auth.login_required(listing))
+    bp.add_url_rule("/leaders", "leaders", auth.login_required(board))
     bp.add_url_rule("/f/<ref>/directive", "issue_directive", auth.login_required(issue),
                     methods=["POST"])
     bp.add_url_rule("/d/<int:directive_id>/report", "report_directive",

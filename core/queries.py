@@ -23,7 +23,7 @@ from core.errors import InvalidReference
 from core.models import Feedback, Officer, utcnow
 from core.models import FeedbackTally as T
 from core.references import parse_reference
-from core.scope import scope_clause, scope_filter, visible_institution_ids
+from core.scope import scope_clause, scope_filter, subtree_ids, visible_institution_ids
 from core.status import OPEN_VALUES, Channel, Kind, Status
 
 PAGE = 25
@@ -43,6 +43,8 @@ class InboxFilter:
     until: date | None = None
     overdue: bool = False
     q: str = ""
+    open: bool = False              # received, in progress or appealed
+    under: int | None = None        # an institution and everything below it (the ranking's rows)
 
     @classmethod
     def from_args(cls, args: Any) -> InboxFilter:
@@ -57,7 +59,8 @@ class InboxFilter:
                    institution_id=_int(args.get("institution")),
                    since=_date(args.get("since")), until=_date(args.get("until")),
                    overdue=args.get("overdue") in ("1", "on", "true"),
-                   q=" ".join((args.get("q") or "").split())[:200])
+                   q=" ".join((args.get("q") or "").split())[:200],
+                   open=args.get("open") in ("1", "on", "true"), under=_int(args.get("under")))
 
 
 def _int(raw: str | None) -> int | None:
@@ -128,6 +131,10 @@ def filtered(session: Session, officer: Officer, flt: InboxFilter,
                      + timedelta(days=1))
     if flt.overdue:
         conds.append(and_(Feedback.status.in_(OPEN_VALUES), Feedback.due_at < now))
+    if flt.open:
+        conds.append(Feedback.status.in_(OPEN_VALUES))
+    if flt.under:
+        conds.append(Feedback.institution_id.in_(subtree_ids(session, flt.under)))
     search = _search(flt.q)
     if search is not None:
         conds.append(search)
@@ -236,7 +243,7 @@ def _fold_recent(session: Session, board: Dashboard, recent: ColumnElement[bool]
 def scope_or_none(flt: InboxFilter) -> bool:
     """Whether any filter is set (the inbox shows a 'clear' link)."""
     return any((flt.status, flt.kind, flt.channel, flt.institution_id, flt.since,
-                flt.until, flt.overdue, flt.q))
+                flt.until, flt.overdue, flt.q, flt.open, flt.under))
 
 
 __all__ = ["Dashboard", "InboxFilter", "Page", "dashboard", "decode_cursor",
