@@ -13,7 +13,7 @@ from flask import Blueprint, Flask, abort, g, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from admin import actions, auth, exports, labels, leaders, replies
+from admin import actions, auth, exports, labels, leaders, replies, reports
 from admin.forms import ActionForm, LanguageForm
 from core import queries
 from core.i18n import translator
@@ -110,3 +110,4 @@ def language() -> Any:
 actions.register(bp)
 replies.register(bp)
 leaders.register(bp)
+reports.register(bp)

@@ -297,3 +297,18 @@ class Directive(Base):
     institution: Mapped[Institution] = relationship()
     issued_by: Mapped[Officer] = relationship(foreign_keys=[issued_by_id])
     reported_by: Mapped[Officer | None] = relationship(foreign_keys=[reported_by_id])
+
+
+class Report(Base):
+    """A kept monthly or quarterly report of a scope (core.reports): figures only, as JSON."""
+
+    __tablename__ = "report"
+    __table_args__ = (UniqueConstraint("scope_id", "period", "start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope_id: Mapped[int] = mapped_column(Integer)  # an institution's id; 0: the whole country
+    period: Mapped[str] = mapped_column(String(8))
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+    generated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)

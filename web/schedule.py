@@ -28,7 +28,7 @@ from typing import Any
 
 from flask import Flask
 
-from core import accountability, directives, sla, tally
+from core import accountability, directives, reports, sla, tally
 from core.models import utcnow
 from web.db import database
 
@@ -55,6 +55,15 @@ def remind_directives() -> int:
         session.commit()
     log.info("sent %d directive reminders", sent)
     return sent
+
+
+def generate_reports() -> int:
+    """Monthly: keep last month's (and at a quarter's start last quarter's) reports."""
+    with database().sessionmaker() as session:
+        kept = reports.generate_due(session)
+        session.commit()
+    log.info("kept %d reports", len(kept))
+    return len(kept)
 
 
 def escalate_overdue() -> int:
@@ -118,6 +127,7 @@ class Periodic:
 JOBS: tuple[Periodic, ...] = (
     Periodic(send_reminders, cron="0 7 * * *"),
     Periodic(remind_directives, cron="5 7 * * *"),
+    Periodic(generate_reports, cron="0 3 1 * *", timeout=1800),
     Periodic(escalate_overdue, interval=3600),
     Periodic(close_expired, interval=3600),
     Periodic(sweep_sms, interval=300, timeout=240),

@@ -1,4 +1,4 @@
-"""leaders: directives (maagizo) on feedback, issued by leaders to institutions
+"""leaders: directives (maagizo) issued by leaders to institutions, and kept reports
 
 Revision ID: 0004_leaders
 Revises: 0003_feedback_tally
@@ -46,9 +46,22 @@ def upgrade() -> None:
         batch_op.create_index("ix_directive_institution_status",
                               ["institution_id", "status", "due_at"], unique=False)
         batch_op.create_index("ix_directive_issued_by", ["issued_by_id", "status"], unique=False)
+    op.create_table(
+        "report",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("scope_id", sa.Integer(), nullable=False),
+        sa.Column("period", sa.String(length=8), nullable=False),
+        sa.Column("start", sa.Date(), nullable=False),
+        sa.Column("end", sa.Date(), nullable=False),
+        sa.Column("generated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("scope_id", "period", "start"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("report")
     with op.batch_alter_table("directive", schema=None) as batch_op:
         batch_op.drop_index("ix_directive_issued_by")
         batch_op.drop_index("ix_directive_institution_status")
