@@ -38,7 +38,8 @@ def november(session, make_officer):
     services.submit_feedback(session, Submission(
         kind="inquiry", channel="web", institution_code="LGA-BAHI-DC",
         description="Swali la Oktoba"), now=NOV - timedelta(days=30))
-    services.answer_feedback(session, made[0], officer, "Tumerekebisha", now=NOV + timedelta(days=1))
+    services.answer_feedback(session, made[0], officer, "Tumerekebisha",
+                             now=NOV + timedelta(days=1))
     services.answer_feedback(session, made[1], officer, "Tumerekebisha",
                              now=NOV + timedelta(days=15))
     rc = make_officer("RS-DODOMA", "head")
@@ -48,8 +49,8 @@ def november(session, make_officer):
 
 
 def test_a_regions_november_against_the_rows(session, november) -> None:
-    data = reports.build(session, inst(session, "RS-DODOMA"), Period.containing("month", NOV.date()),
-                         now=NOV + timedelta(days=25))
+    data = reports.build(session, inst(session, "RS-DODOMA"),
+                         Period.containing("month", NOV.date()), now=NOV + timedelta(days=25))
     assert data["label"] == "2026-11" and data["received"] == 3
     assert data["by_kind"] == {"complaint": 3} and data["by_status"] == {
         "answered": 2, "received": 1}
