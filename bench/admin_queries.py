@@ -93,6 +93,22 @@ def _officer(session: Session, role: str, inst_id: int) -> Any:
     return officer
 
 
+def _leaders(session: Session, busy: int) -> dict[str, Query]:
+    """The leaders' ranking of the country and of the busiest institution's parent, and a
+    month's national report (core.ranking, core.reports)."""
+    from core import ranking, reports
+
+    inst = session.get(Institution, busy)
+    parent = inst.parent if inst is not None and inst.parent is not None else inst
+    month = reports.Period.containing("month", datetime.now().date()).previous()
+    return {
+        "leaders' ranking (national)": lambda s: ranking.rank(s, None),
+        "leaders' ranking (busiest scope)": lambda s: ranking.rank(
+            s, s.get(Institution, parent.id) if parent else None),
+        "report build (national, last month)": lambda s: reports.build(s, None, month),
+    }
+
+
 def build(session: Session) -> dict[str, Query]:
     """The admin's own functions in core/queries.py, as its inbox and dashboard call them."""
     from core import queries as q
@@ -102,7 +118,8 @@ def build(session: Session) -> dict[str, Query]:
     oversight = _officer(session, "oversight", busy)
     deep = _deep_cursor(session, busy, 20_000)
     busy_filter = q.InboxFilter(status="in_progress", kind="complaint")
-    return {
+    leaders = _leaders(session, busy)
+    return {**leaders,
         "inbox first page (officer)": lambda s: q.inbox_page(s, officer, q.InboxFilter()),
         "inbox first page (oversight)": lambda s: q.inbox_page(s, oversight, q.InboxFilter()),
         "inbox first page (quietest)": lambda s: q.inbox_page(s, lonely, q.InboxFilter()),
