@@ -45,6 +45,7 @@ class InboxFilter:
     q: str = ""
     open: bool = False              # received, in progress or appealed
     under: int | None = None        # an institution and everything below it (the ranking's rows)
+    escalated: bool = False         # raised for lateness to the institution above
 
     @classmethod
     def from_args(cls, args: Any) -> InboxFilter:
@@ -60,7 +61,8 @@ class InboxFilter:
                    since=_date(args.get("since")), until=_date(args.get("until")),
                    overdue=args.get("overdue") in ("1", "on", "true"),
                    q=" ".join((args.get("q") or "").split())[:200],
-                   open=args.get("open") in ("1", "on", "true"), under=_int(args.get("under")))
+                   open=args.get("open") in ("1", "on", "true"), under=_int(args.get("under")),
+                   escalated=args.get("escalated") in ("1", "on", "true"))
 
 
 def _int(raw: str | None) -> int | None:
@@ -133,6 +135,8 @@ def filtered(session: Session, officer: Officer, flt: InboxFilter,
         conds.append(and_(Feedback.status.in_(OPEN_VALUES), Feedback.due_at < now))
     if flt.open:
         conds.append(Feedback.status.in_(OPEN_VALUES))
+    if flt.escalated:
+        conds.append(Feedback.escalated.is_(True))
     if flt.under:
         conds.append(Feedback.institution_id.in_(subtree_ids(session, flt.under)))
     search = _search(flt.q)
@@ -243,7 +247,7 @@ def _fold_recent(session: Session, board: Dashboard, recent: ColumnElement[bool]
 def scope_or_none(flt: InboxFilter) -> bool:
     """Whether any filter is set (the inbox shows a 'clear' link)."""
     return any((flt.status, flt.kind, flt.channel, flt.institution_id, flt.since,
-                flt.until, flt.overdue, flt.q, flt.open, flt.under))
+                flt.until, flt.overdue, flt.q, flt.open, flt.under, flt.escalated))
 
 
 __all__ = ["Dashboard", "InboxFilter", "Page", "dashboard", "decode_cursor",

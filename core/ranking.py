@@ -21,10 +21,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core import directives
 from core.errors import UnknownInstitution
-from core.models import Feedback, Institution, Officer, utcnow
+from core.models import Directive, Feedback, Institution, Officer, utcnow
 from core.models import FeedbackTally as T
-from core.scope import visible_institution_ids
+from core.scope import scope_clause, visible_institution_ids
 from core.status import OPEN_VALUES
 
 WINDOW_DAYS = 90
@@ -212,3 +213,15 @@ def weekly(session: Session, institution_ids: set[int] | None, now: datetime | N
     mondays = [first + timedelta(weeks=i) for i in range(weeks)]
     counts = [(m, per_week.get(m, [0, 0])) for m in mondays]
     return [(m, received, answered) for m, (received, answered) in counts]
+
+
+def attention(session: Session, officer: Officer, now: datetime | None = None) -> tuple[int, int]:
+    """(open feedback escalated into the officer's scope, overdue directives they gave)."""
+    now = now or utcnow()
+    ids = visible_institution_ids(session, officer)
+    escalated = session.scalar(select(func.coalesce(func.sum(T.n), 0)).where(
+        T.facet == "status", T.escalated.is_(True), T.status.in_(OPEN_VALUES),
+        scope_clause(ids, T.institution_id, T.appeal_institution_id, T.escalated)))
+    late = session.scalar(select(func.count()).select_from(Directive).where(
+        Directive.issued_by_id == officer.id, directives.overdue_clause(now)))
+    return int(escalated or 0), int(late or 0)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
-from core.models import Institution
+from core import accountability, directives, ranking
+from core.models import Institution, utcnow
 
 
 def inst_id(session, code: str) -> int:
@@ -54,3 +56,21 @@ def test_a_root_outside_the_scope_or_malformed_is_refused_cleanly(session, make_
     for bad in ("%00", "²", "-1", "99999999999999", "abc"):
         assert rc.get(f"/admin/leaders?root={bad}").status_code == 200
     assert rc.get("/admin/leaders?shade=%00").status_code == 200
+
+
+def test_escalated_items_and_late_directives_are_put_before_the_leader(
+        session, make_officer, make_feedback, login) -> None:
+    late = make_feedback(institution_code="LGA-BAHI-DC")
+    head = make_officer("RS-DODOMA", "head", language="en")
+    directives.issue_directive(session, late, head, "Answer the citizen", days=1)
+    session.commit()
+    accountability.escalate_feedback(session, late, utcnow())
+    session.commit()
+    rc = login(head)
+    page = rc.get("/admin/leaders").get_data(as_text=True)
+    assert "Escalated to you<b>1</b>" in page.replace("\n", "")
+    listed = rc.get("/admin/?escalated=1&open=1").get_data(as_text=True)
+    assert late.reference in listed
+    d = directives.for_feedback(session, late)[0]
+    assert directives.send_directive_reminders(session, d.due_at + timedelta(hours=1)) == 0
+    assert ranking.attention(session, head, d.due_at + timedelta(hours=1)) == (1, 1)
