@@ -19,11 +19,13 @@ from cachetools import TTLCache, cached
 from sqlalchemy import URL, select
 from sqlalchemy.orm import Session
 
+from core.districts import import_beside
 from core.errors import ImportFailed, UnknownInstitution
 from core.models import Institution
 
 COLUMNS = ("code", "kind", "name_sw", "name_en", "short_names", "parent_code", "region_code")
-KINDS = frozenset({"ministry", "regional_secretariat", "lga", "agency", "department", "triage"})
+KINDS = frozenset({"ministry", "regional_secretariat", "lga", "agency", "department", "triage",
+                   "district"})
 TRIAGE_CODE = "TRIAGE"
 SHIPPED_CSV = Path(__file__).resolve().parent.parent / "data" / "institutions.csv"
 MAX_NAME = 200
@@ -177,4 +179,6 @@ def import_file(session: Session, path: Path | str) -> ImportResult:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise ImportFailed([(0, f"cannot read {path}: {exc}")]) from exc
-    return import_institutions(session, text)
+    result = import_institutions(session, text)
+    import_beside(session, Path(path))  # the district offices build on the directory
+    return result

@@ -68,8 +68,10 @@ class Institution(Base):
     short_names: Mapped[str] = mapped_column(String(400), default="")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("institution.id"), index=True)
     region_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    # A council's district commissioner's office (core.districts); appeals still go to parent.
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("institution.id"), index=True)
 
-    parent: Mapped[Institution | None] = relationship(remote_side=[id])
+    parent: Mapped[Institution | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
 
     @property
     def aliases(self) -> list[str]:

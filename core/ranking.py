@@ -71,6 +71,14 @@ class Row:
     figures: Figures
     own_only: bool = False      # the root's own feedback, not its subtree
     children: int = 0           # institutions below: the row can be drilled into
+    folded: bool = True         # figures include the subtree (a district office's do not)
+
+    @property
+    def filter(self) -> dict[str, int]:
+        """The inbox filter that lists exactly the feedback these figures count."""
+        if self.own_only or not self.folded:
+            return {"institution": self.institution.id}
+        return {"under": self.institution.id}
 
 
 @dataclass
@@ -141,6 +149,8 @@ def rank(session: Session, root: Institution | None, now: datetime | None = None
     children: dict[int | None, list[Institution]] = {}
     for inst in institutions:
         children.setdefault(inst.parent_id, []).append(inst)
+        if inst.district_id is not None:  # a district office's rows are its councils
+            children.setdefault(inst.district_id, []).append(inst)
     own, since = per_institution(session, now)
     tops = children.get(None, [])
     heads = [root] if root else tops
@@ -148,7 +158,8 @@ def rank(session: Session, root: Institution | None, now: datetime | None = None
     rows: list[Row] = []
     for head in heads:
         for child in children.get(head.id, []):
-            row = Row(child, Figures(), children=len(children.get(child.id, [])))
+            row = Row(child, Figures(), children=len(children.get(child.id, [])),
+                      folded=child.kind != "district")
             rows.append(row)
             row_of[child.id] = row
         rows.append(Row(head, own.get(head.id, Figures()), own_only=True))

@@ -22,11 +22,13 @@ SEES_ALL = frozenset({"oversight", "admin"})
 
 
 def subtree_ids(session: Session, root_id: int) -> set[int]:
-    """``root_id`` and every institution below it."""
+    """``root_id`` and every institution below it (and a district office's councils)."""
     children: dict[int, list[int]] = {}
-    for inst_id, parent_id in session.execute(select(Institution.id, Institution.parent_id)):
-        if parent_id is not None:
-            children.setdefault(parent_id, []).append(inst_id)
+    for inst_id, parent_id, district_id in session.execute(
+            select(Institution.id, Institution.parent_id, Institution.district_id)):
+        for above in (parent_id, district_id):  # a district's leaders see its councils too
+            if above is not None:
+                children.setdefault(above, []).append(inst_id)
     found, todo = {root_id}, [root_id]
     while todo:
         for child in children.get(todo.pop(), []):

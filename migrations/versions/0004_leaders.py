@@ -17,6 +17,11 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("institution", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("district_id", sa.Integer(), nullable=True))
+        batch_op.create_index("ix_institution_district_id", ["district_id"], unique=False)
+        batch_op.create_foreign_key("fk_institution_district_id", "institution",
+                                    ["district_id"], ["id"])
     op.create_table(
         "directive",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -61,6 +66,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("institution", schema=None) as batch_op:
+        batch_op.drop_constraint("fk_institution_district_id", type_="foreignkey")
+        batch_op.drop_index("ix_institution_district_id")
+        batch_op.drop_column("district_id")
     op.drop_table("report")
     with op.batch_alter_table("directive", schema=None) as batch_op:
         batch_op.drop_index("ix_directive_issued_by")

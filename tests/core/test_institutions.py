@@ -32,7 +32,7 @@ def restore_directory(app):
 def test_the_shipped_directory_is_loaded(session) -> None:
     counts = Counter(session.scalars(select(Institution.kind)))
     assert counts == {"lga": 184, "agency": 73, "ministry": 28, "regional_secretariat": 26,
-                      "department": 5, "triage": 1}
+                      "department": 5, "triage": 1, "district": 139}
     for code in ("TRA", "NIDA", "TANESCO", "RITA", "BRELA", "TANROADS", "TARURA", "LATRA",
                  "EWURA", "TCRA", "HESLB", "TRIAGE"):
         assert session.scalar(select(Institution).where(Institution.code == code)) is not None

@@ -77,7 +77,7 @@ def test_each_figures_link_lists_exactly_what_it_counts(session, spread, make_of
     oversight = make_officer("PO-PSMGG", "oversight")
     board = ranking.rank(session, inst(session, "RS-DODOMA"))
     for row in board.rows:
-        key = {"institution": row.institution.id} if row.own_only else {"under": row.institution.id}
+        key = row.filter
         for figure, extra in (("open", {"open": "1"}), ("overdue", {"overdue": "1"}),
                               ("received", {"since": board.since.isoformat()})):
             flt = queries.InboxFilter.from_args({**{k: str(v) for k, v in key.items()}, **extra})
