@@ -32,7 +32,8 @@ def _register_blueprints(app: Flask) -> None:
     import admin.views
     import sms.views
     import ussd.views
-    from web import open311, schedule, security, simulator
+    from web import open311, openapi, schedule, security, simulator
 
-    for module in (security, ussd.views, sms.views, admin.views, simulator, open311, schedule):
+    for module in (security, ussd.views, sms.views, admin.views, simulator, open311, openapi,
+                   schedule):
         module.init_app(app)

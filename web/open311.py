@@ -257,11 +257,11 @@ def requests(fmt: str) -> Response:
     return render(fmt, "service_requests", [serialise(f) for f in rows])
 
 
-@route("/v2/requests/<reference>")
-def one_request(fmt: str, reference: str) -> Response:
+@route("/v2/requests/<service_request_id>")
+def one_request(fmt: str, service_request_id: str) -> Response:
     """A list of one, as GeoReport returns it; a mistyped, private or unknown one is 404."""
     try:
-        ref = parse_reference(reference)
+        ref = parse_reference(service_request_id)
     except InvalidReference:
         raise BadRequest(NOT_FOUND, 404) from None
     feedback = session().scalars(public_feedback().where(Feedback.reference == ref)).first()

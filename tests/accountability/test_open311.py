@@ -107,20 +107,35 @@ def _variants(phone: str) -> set[str]:
     return {digits[-9:], national, "255" + digits[-9:], "+255" + digits[-9:]}
 
 
-def test_no_phone_number_or_name_in_any_response(client, world, session) -> None:
-    urls = ["/open311/v2/services.json", "/open311/v2/requests.json",
-            "/open311/v2/requests.json?status=closed", "/open311/v2/requests.json?page_size=1"]
-    urls += [f"/open311/v2/requests/{fb.reference}.json"
-             for key, fb in world.items() if key != "officer"]
+def test_no_private_data_in_any_response_of_either_format(app, client, world) -> None:
+    """Every Open311 answer, XML and JSON, reads and a partner's POST: no name, number, text."""
+    issued = app.test_cli_runner().invoke(args=["partners", "create", "Gazeti la Siri"])
+    key = issued.output.strip().splitlines()[-1]
+    posted = [client.post(f"/open311/v2/requests.{fmt}", data={
+        "api_key": key, "service_code": "complaint", "phone": "0713000111",
+        "first_name": "Zuhura", "last_name": "Mpinga",
+        "description": "Zuhura Mpinga anasema ofisi imefungwa"}) for fmt in ("json", "xml")]
+    assert [r.status_code for r in posted] == [201, 201]
+    paths = ["/services", "/services/complaint", "/requests", "/requests?status=closed",
+             "/requests?page_size=1", "/requests?status=open&service_code=complaint",
+             *(f"/requests/{fb.reference}" for key, fb in world.items() if key != "officer")]
     officer = world["officer"]
-    secrets = {officer.name, officer.email, *_variants(officer.phone)}
+    secrets = {officer.name, officer.email, *_variants(officer.phone), "Gazeti la Siri",
+               "Zuhura", "Mpinga", *_variants("0713000111"), key}
     for phone, name in PEOPLE:
         secrets |= {name, *name.split(), *_variants(phone)}
     secrets |= {fb.description for key, fb in world.items() if key != "officer"}
-    secrets |= {"Jibu kwa Baraka", "spam ya matangazo"}
-    for url in urls:
-        body = client.get(url).get_data(as_text=True)
-        text = json.dumps(json.loads(body))  # also the escaped form
+    secrets |= {"Jibu kwa Baraka", "spam ya matangazo", "ofisi imefungwa"}
+    bodies = [(r.request.path, r.get_data(as_text=True)) for r in posted]
+    for fmt in ("json", "xml"):
+        bodies += [(f"/open311/discovery.{fmt}",
+                    client.get(f"/open311/discovery.{fmt}").get_data(as_text=True))]
+        for path in paths:
+            url = "/open311/v2" + path.replace("?", f".{fmt}?") if "?" in path else \
+                f"/open311/v2{path}.{fmt}"
+            bodies.append((url, client.get(url).get_data(as_text=True)))
+    for url, body in bodies:
+        text = json.dumps(json.loads(body)) if ".json" in url else body  # also JSON-escaped
         for secret in secrets:
             assert secret not in body and secret not in text, (url, secret)
 
