@@ -9,6 +9,7 @@ documented one.
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -27,6 +28,8 @@ from web.openapi import document
 OUTSIDERS = ("ussd", "sms", "open311")  # blueprints an outsider calls
 APP_LEVEL = ("healthz", "readyz", "openapi")
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
+# Bounded for the suite's time; FUZZ_EXAMPLES=500 for a deeper run by hand.
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 
 
@@ -76,7 +79,7 @@ schema = schemathesis.openapi.from_dict(document())
 
 
 @schema.parametrize()
-@settings(max_examples=12, deadline=None, derandomize=True,
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 def test_the_running_app_answers_as_documented(case: Any, live_server: str,
                                                api_key: str) -> None:
