@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from admin import actions, auth, exports, labels, leaders, replies, reports
 from admin.forms import ActionForm, LanguageForm
-from core import queries
+from core import partners, queries
 from core.i18n import translator
 from core.models import Institution, utcnow
 from core.scope import visible_institution_ids
@@ -86,7 +86,8 @@ def dashboard() -> str:
     names = {i.id: i for i in session().scalars(select(Institution).where(
         Institution.id.in_([row[0] for row in board.by_institution])))}
     peak = max((n for _, n in board.per_day), default=0)
-    return render_template("admin/dashboard.html", board=board, names=names, peak=peak)
+    return render_template("admin/dashboard.html", board=board, names=names, peak=peak,
+                           by_partner=partners.submissions_by_partner(session(), officer))
 
 
 @bp.get("/export.csv")

@@ -13,6 +13,7 @@ LABELS = {
     "complaint": N_("Complaint"), "suggestion": N_("Suggestion"), "inquiry": N_("Inquiry"),
     "compliment": N_("Compliment"), "opinion": N_("Opinion"),
     "ussd": N_("USSD"), "sms": N_("SMS"), "web": N_("Web"), "walk-in": N_("Walk-in"),
+    "partner": N_("Partner"),
     "created": N_("Created"), "viewed": N_("Viewed"), "status_changed": N_("Status changed"),
     "transferred": N_("Transferred"), "rated": N_("Rated"), "escalated": N_("Escalated"),
     "reminded": N_("Reminder sent"), "sms_queued": N_("SMS queued"), "sms_sent": N_("SMS sent"),

@@ -125,6 +125,7 @@ class Feedback(Base):
         # The admin's inbox (core.queries): an institution's newest first, and appeals.
         Index("ix_feedback_inst_created", "institution_id", "created_at", "id"),
         Index("ix_feedback_appeal", "appeal_institution_id"),
+        Index("ix_feedback_partner", "partner_id", "created_at"),  # the dashboard's partners
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -154,18 +155,38 @@ class Feedback(Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     reject_reason: Mapped[str | None] = mapped_column(Text)
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The partner whose app filed it through Open311 (channel "partner"), else None.
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
 
     institution: Mapped[Institution] = relationship(foreign_keys=[institution_id])
     appeal_institution: Mapped[Institution | None] = relationship(
         foreign_keys=[appeal_institution_id])
     events: Mapped[list[Event]] = relationship(
         back_populates="feedback", order_by="Event.id", lazy="selectin")
+    partner: Mapped[Partner | None] = relationship()
 
     def submitter_label(self) -> str:
         """What an officer may see of the submitter: never anything of an anonymous one."""
         if self.anonymous:
             return "anonymous"
         return self.submitter_name or self.submitter_phone or "-"
+
+
+class Partner(Base):
+    """An app or web form that files feedback through Open311 with its own api_key.
+
+    Only the key's SHA-256 is kept (a 256-bit random token needs no slow hash):
+    a stolen database gives no working key. A revoked partner's key stops working;
+    its feedback stays, under its name.
+    """
+
+    __tablename__ = "partner"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Event(Base):

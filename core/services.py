@@ -31,7 +31,7 @@ from core.notify import queue_sms
 from core.phones import normalise_phone
 from core.references import new_reference, parse_reference
 from core.scope import check_scope, visible_institution_ids
-from core.status import Channel, Kind, Status, check_transition
+from core.status import CITIZEN_CHANNELS, Channel, Kind, Status, check_transition
 
 MIN_DESCRIPTION = 3
 MAX_DESCRIPTION = 2000
@@ -94,11 +94,12 @@ class Submission:
     name: str | None = None
     anonymous: bool = False
     language: str = "sw"
+    partner_id: int | None = None  # channel "partner": whose app filed it
 
 
 @dataclass(frozen=True)
 class SubmissionLimits:
-    """At most ``per_hour`` / ``per_day`` USSD+SMS submissions per number, rolling windows.
+    """At most ``per_hour`` / ``per_day`` citizen submissions per number (USSD, SMS, partner).
 
     Kept in ``session.info[LIMITS_KEY]`` by the composition root (web.security reads
     ``SUBMISSIONS_PER_HOUR``/``SUBMISSIONS_PER_DAY``); ``None`` switches a window off.
@@ -125,7 +126,7 @@ def check_submission_rate(session: Session, phone: str, now: datetime) -> None:
         func.count().filter(Feedback.created_at > now - window) for _, window in windows))
         .where(Feedback.submitter_phone == phone,
                Feedback.created_at > now - max(window for _, window in windows),
-               Feedback.channel.in_((Channel.USSD.value, Channel.SMS.value)))).one()
+               Feedback.channel.in_(CITIZEN_CHANNELS))).one()
     for (limit, window), count in zip(windows, sent, strict=True):
         if (count or 0) >= limit:
             raise RateLimited(f"{limit} submissions per {window} from one number")
@@ -145,14 +146,14 @@ def submit_feedback(session: Session, sub: Submission, now: datetime | None = No
         raise InvalidFeedback("a USSD or SMS submission needs the sender's number")
     name = _clean_text(sub.name, "name", 1, MAX_NAME) if sub.name and not sub.anonymous else None
     inst = submission_target(session, sub.institution_code)
-    if phone is not None and channel in (Channel.USSD, Channel.SMS):
+    if phone is not None and channel in CITIZEN_CHANNELS:
         check_submission_rate(session, phone, now)
     feedback = insert_with_reference(session, {
         "kind": kind.value, "channel": channel.value, "institution_id": inst.id,
         "description": description, "anonymous": sub.anonymous, "submitter_phone": phone,
         "submitter_name": name, "language": normalise_locale(sub.language),
         "status": Status.RECEIVED.value, "created_at": now, "updated_at": now,
-        "due_at": sla.answer_due(kind, now)})
+        "due_at": sla.answer_due(kind, now), "partner_id": sub.partner_id})
     _event(session, feedback, "created", officer, now, channel=channel.value,
            institution=inst.code, anonymous=sub.anonymous)
     if phone:

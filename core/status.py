@@ -24,6 +24,11 @@ class Channel(StrEnum):
     SMS = "sms"
     WEB = "web"
     WALK_IN = "walk-in"
+    PARTNER = "partner"  # a partner's app, through Open311 with its api_key
+
+
+# Channels where a citizen files for themselves: their number is counted against the limits.
+CITIZEN_CHANNELS = (Channel.USSD.value, Channel.SMS.value, Channel.PARTNER.value)
 
 
 class Status(StrEnum):

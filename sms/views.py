@@ -57,9 +57,14 @@ def _field(name: str, limit: int) -> str:
     value = request.form.get(name)
     if value is None:
         raise ValueError(f"missing field {name!r}")
+    value = value.replace("\x00", "")  # PostgreSQL text cannot hold a NUL: a 503 forever
     if len(value) > limit:
         raise ValueError(f"field {name!r} is too long")
     return value
+
+
+def _optional(name: str, limit: int) -> str:
+    return request.form.get(name, "").replace("\x00", "")[:limit]
 
 
 @bp.post("/africastalking/inbound")
@@ -81,16 +86,16 @@ def inbound() -> Response:
             handle_stored(msg_id)
         except Exception:  # stored and committed: the sweeper handles it later
             log.exception("inbound SMS %s stored but not handled", msg_id)
-    return Response("", 200)
+    return Response("", 200, mimetype="text/plain")
 
 
 def _store(provider_id: str, sender: str, text: str) -> int | None:
     """Insert the message once per aggregator id; the id of the stored row."""
     with database().sessionmaker() as session:
         msg = InboundMessage(provider=PROVIDER, provider_id=provider_id, phone=sender,
-                             to=request.form.get("to", "")[:40], text=text,
-                             network_code=request.form.get("networkCode", "")[:16] or None,
-                             link_id=request.form.get("linkId", "")[:128] or None,
+                             to=_optional("to", 40), text=text,
+                             network_code=_optional("networkCode", 16) or None,
+                             link_id=_optional("linkId", 128) or None,
                              received_at=utcnow())
         session.add(msg)
         try:
@@ -141,16 +146,16 @@ def delivery() -> Response:
         return _bad(str(exc))
     if not provider_id or not status:
         return _bad("empty 'id' or 'status'")
-    reason = request.form.get("failureReason", "")[:200]
+    reason = _optional("failureReason", 200)
     key = status.lower()
     with database().sessionmaker() as session:
         msg = session.scalar(select(OutboundMessage).where(
             OutboundMessage.provider_id == provider_id).with_for_update())
         if msg is None:  # not ours, or long purged: nothing to record, nothing to retry
-            return Response("", 200)
+            return Response("", 200, mimetype="text/plain")
         _record_report(session, msg, key, status, reason)
         session.commit()
-    return Response("", 200)
+    return Response("", 200, mimetype="text/plain")
 
 
 def _record_report(session: Session, msg: OutboundMessage, key: str, status: str,

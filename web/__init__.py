@@ -32,8 +32,8 @@ def _register_blueprints(app: Flask) -> None:
     import admin.views
     import sms.views
     import ussd.views
-    from web import open311, schedule, security, simulator, stats
+    from web import open311, openapi, schedule, security, simulator, stats
 
-    for module in (security, ussd.views, sms.views, admin.views, simulator, open311, stats,
-                   schedule):
+    for module in (security, ussd.views, sms.views, admin.views, simulator, open311, openapi,
+                   stats, schedule):
         module.init_app(app)

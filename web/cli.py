@@ -17,7 +17,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import tally
+from core import partners, tally
 from core.errors import MrejeshoError
 from core.institutions import SHIPPED_CSV, TRIAGE_CODE, import_file
 from core.models import Officer
@@ -30,6 +30,7 @@ db_cli = AppGroup("db", help="Database schema.")
 institutions_cli = AppGroup("institutions", help="The institution directory.")
 officers_cli = AppGroup("officers", help="Officer accounts.")
 tally_cli = AppGroup("tally", help="The dashboard's counts (core.tally).")
+partners_cli = AppGroup("partners", help="Open311 partners and their api_keys.")
 
 DEMO_EMAIL = "demo@mrejesho.local"
 DEMO_PASSWORD = "mrejesho-demo"
@@ -119,6 +120,36 @@ def tally_squash() -> None:
     click.echo(f"tally squashed: {tally.squash(database().engine)} rows folded")
 
 
+@partners_cli.command("create")
+@click.argument("name")
+def partners_create(name: str) -> None:
+    """Issue NAME an api_key for POST /open311/v2/requests; the key is shown only now."""
+    with _transaction() as session:
+        partner, key = partners.create_partner(session, name)
+        click.echo(f"partner {partner.name} (id {partner.id}) created; its api_key, shown "
+                   f"once and stored only hashed:\n{key}")
+
+
+@partners_cli.command("revoke")
+@click.argument("name")
+def partners_revoke(name: str) -> None:
+    """Stop NAME's api_key from working; its feedback stays."""
+    with _transaction() as session:
+        partner = partners.revoke_partner(session, name)
+        click.echo(f"partner {partner.name}: api_key revoked")
+
+
+@partners_cli.command("list")
+def partners_list() -> None:
+    """Every partner, with whether its key works."""
+    with _transaction() as session:
+        for partner in partners.list_partners(session):
+            state = (f"revoked {partner.revoked_at:%Y-%m-%d}" if partner.revoked_at
+                     else "active")
+            click.echo(f"{partner.id}\t{partner.name}\t{state}\t"
+                       f"created {partner.created_at:%Y-%m-%d}")
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, envvar="PORT", type=int)
@@ -154,5 +185,5 @@ def banner(app: Flask, host: str, port: int) -> str:
 
 
 def init_app(app: Flask) -> None:
-    for command in (db_cli, institutions_cli, officers_cli, tally_cli, serve):
+    for command in (db_cli, institutions_cli, officers_cli, tally_cli, partners_cli, serve):
         app.cli.add_command(command)

@@ -27,6 +27,11 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    "OPEN311_PAGE_SIZE": 100,    # the public Open311 API's default page
+    "OPEN311_JURISDICTION": "mrejesho.go.tz",  # the one jurisdiction_id it serves
+    "OPEN311_KEY_RATE_LIMIT": "30 per minute;1000 per day",  # POSTs per partner key
+    "OPEN311_CONTACT": "e-Mrejesho, the central triage desk",
+    "OPEN311_KEY_SERVICE": "keys are issued per partner: ask the central triage desk",
 }
 
 

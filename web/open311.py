@@ -1,27 +1,32 @@
-"""A public, read-only Open311 GeoReport v2 API over the feedback, for apps and newspapers.
+"""A public Open311 GeoReport v2 API over the feedback, for apps, newspapers and partners.
 
-Only non-anonymous, non-sensitive feedback that is feedback at all (not
-rejected) is listed, and of it only what tracking from a stranger's phone
-shows: the kind, the institution, the status and the dates. ``description``
-is always ``null``: a citizen's own words may name them, their village or
-their officer, and no filter can promise otherwise. Names, phone numbers,
-answers and appeal reasons never appear; nor do the geographic fields, which
-we do not collect.
+Reads are open to anyone. Only non-anonymous, non-sensitive feedback that is
+feedback at all (not rejected) is listed, and of it only what tracking from a
+stranger's phone shows: the kind, the institution, the status and the dates.
+``description`` is always ``null``: a citizen's own words may name them, their
+village or their officer, and no filter can promise otherwise. Names, phone
+numbers, answers, appeal reasons and partners never appear; nor do the
+geographic fields, which we do not collect. Writes (``POST requests``) need a
+partner's ``api_key``: :mod:`web.open311_post`.
 
-Status: received, in progress and appealed are ``open``; answered and closed
-are ``closed`` (an answer may still be appealed: ``status_notes`` says so).
-``expected_datetime`` is the due date of the service level. Times are ISO 8601
-in East Africa Time. Errors are GeoReport's ``[{"code", "description"}]``.
+Every endpoint answers in the format its extension names (``.xml``, GeoReport's
+default, or ``.json``); errors too (:mod:`web.open311_wire`). Status: received,
+in progress and appealed are ``open``; answered and closed are ``closed`` (an
+answer may still be appealed: ``status_notes`` says so). ``expected_datetime``
+is the service level's due date. Times are W3C date-times in East Africa Time.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, request
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, raiseload
+from werkzeug.exceptions import HTTPException
 
 from core.accountability import EAT
 from core.errors import InvalidReference
@@ -29,12 +34,15 @@ from core.models import Feedback, Institution
 from core.references import parse_reference
 from core.status import Kind, Status
 from web.db import session
+from web.open311_wire import FORMATS, error, format_of, render, shown
 
-bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
+bp = Blueprint("open311", __name__, url_prefix="/open311")
 
 OPEN = (Status.RECEIVED.value, Status.IN_PROGRESS.value, Status.APPEALED.value)
 CLOSED = (Status.ANSWERED.value, Status.CLOSED.value)
 DEFAULT_WINDOW = timedelta(days=90)  # GeoReport: without dates, the last 90 days
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-12-01T00:00:00+03:00"  # when this API last changed shape
 SERVICES: dict[str, tuple[str, str, str]] = {  # code: English name, Swahili name, description
     Kind.COMPLAINT: ("Complaint", "Lalamiko", "Something a public institution did or failed to do"),
     Kind.SUGGESTION: ("Suggestion", "Pendekezo", "An idea to improve a public service"),
@@ -49,16 +57,29 @@ NOTES = {
     Status.ANSWERED.value: "answered; the citizen may still appeal",
     Status.CLOSED.value: "closed",
 }
+NOT_FOUND = "no such service request"
+_WHOLE = re.compile(r"[0-9]{1,7}")  # ASCII digits only: str.isdigit() also takes '²'
 
 
 class BadRequest(Exception):
-    def __init__(self, description: str) -> None:
+    """A parameter the API refuses: answered 400 with ``description``, in the asked format."""
+
+    def __init__(self, description: str, code: int = 400) -> None:
         super().__init__(description)
-        self.description = description
+        self.description, self.code = description, code
 
 
-def _error(code: int, description: str) -> tuple[Response, int]:
-    return jsonify([{"code": code, "description": description}]), code
+View = Callable[..., Response]
+
+
+def route(rule: str, **options: Any) -> Callable[[View], View]:
+    """Register ``view`` at ``rule.json`` and ``rule.xml``; it gets the format as ``fmt``."""
+    def register(view: View) -> View:
+        for fmt in FORMATS:
+            bp.add_url_rule(f"{rule}.{fmt}", f"{view.__name__}_{fmt}", view,
+                            defaults={"fmt": fmt}, **options)
+        return view
+    return register
 
 
 def _when(moment: datetime | None) -> str | None:
@@ -101,12 +122,67 @@ def serialise(feedback: Feedback) -> dict[str, Any]:
     }
 
 
-@bp.get("/services.json")
-def services() -> Response:
-    return jsonify([{
+@bp.before_request
+def _check_jurisdiction() -> Response | None:
+    """One jurisdiction is served; naming it is allowed, naming another is a 404."""
+    given = request.values.get("jurisdiction_id")
+    if given and given != current_app.config["OPEN311_JURISDICTION"]:
+        return error(format_of(request.path), 404, "unknown jurisdiction_id")
+    return None
+
+
+@bp.errorhandler(BadRequest)
+def _bad_request(exc: BadRequest) -> Response:
+    return error(format_of(request.path), exc.code, exc.description)
+
+
+def discovery_document() -> dict[str, Any]:
+    base = request.url_root.rstrip("/") + bp.url_prefix + "/v2"  # type: ignore[operator]
+    return {
+        "changeset": CHANGESET,
+        "contact": current_app.config["OPEN311_CONTACT"],
+        "key_service": current_app.config["OPEN311_KEY_SERVICE"],
+        "endpoints": [{"specification": SPECIFICATION, "url": base, "changeset": CHANGESET,
+                       "type": "production", "formats": ["text/xml", "application/json"]}],
+    }
+
+
+@route("/discovery")
+def discovery(fmt: str) -> Response:
+    """GeoReport's service discovery: where the API is, its formats, who to ask for a key."""
+    return render(fmt, "discovery", discovery_document())
+
+
+@route("/v2/services")
+def services(fmt: str) -> Response:
+    return render(fmt, "services", [{
         "service_code": code, "service_name": english, "description": about,
-        "metadata": False, "type": "batch", "keywords": f"{swahili.lower()},{code}",
+        "metadata": True, "type": "batch", "keywords": f"{swahili.lower()},{code}",
         "group": "feedback"} for code, (english, swahili, about) in SERVICES.items()])
+
+
+def _choice(order: int, code: str, description: str,
+            values: list[tuple[str, str]]) -> dict[str, Any]:
+    return {"variable": True, "code": code, "datatype": "singlevaluelist", "required": False,
+            "datatype_description": None, "order": order, "description": description,
+            "values": [{"key": key, "name": name} for key, name in values]}
+
+
+@route("/v2/services/<service_code>")
+def service_definition(fmt: str, service_code: str) -> Response:
+    """The attributes a POST may carry: the institution, anonymity and the language."""
+    if service_code not in SERVICES:
+        raise BadRequest("no such service_code", 404)
+    institutions = session().execute(
+        select(Institution.code, Institution.name_en).order_by(Institution.code)).all()
+    return render(fmt, "service_definition", {"service_code": service_code, "attributes": [
+        _choice(1, "institution", "The institution it is for (also by agency_responsible); "
+                "without one, the central desk routes it", [(c, n) for c, n in institutions]),
+        _choice(2, "anonymous", "true: no officer ever sees the submitter's number or name",
+                [("false", "Named"), ("true", "Anonymous")]),
+        _choice(3, "language", "The language of the citizen's SMS",
+                [("sw", "Kiswahili"), ("en", "English")]),
+    ]})
 
 
 def _parse_time(name: str) -> datetime | None:
@@ -115,25 +191,27 @@ def _parse_time(name: str) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
-    except ValueError:
-        raise BadRequest(f"{name} must be an ISO 8601 date-time") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=EAT)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=EAT)
+        return moment.astimezone(UTC)  # year 1 at +14:00 has no UTC: OverflowError
+    except (ValueError, OverflowError):
+        raise BadRequest(f"{name} must be a W3C date-time such as "
+                         "2026-01-31T09:00:00+03:00") from None
 
 
 def _parse_int(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not _WHOLE.fullmatch(raw) or not low <= int(raw) <= high:
         raise BadRequest(f"{name} must be a whole number from {low} to {high}")
     return int(raw)
 
 
 def _codes(name: str, allowed: set[str]) -> list[str]:
     values = [v.strip() for v in request.args.get(name, "").split(",") if v.strip()]
-    unknown = [v for v in values if v not in allowed]
+    unknown = [shown(v, 20) for v in values if v not in allowed]
     if unknown:
-        raise BadRequest(f"unknown {name}: {', '.join(unknown)}; "
+        raise BadRequest(f"unknown {name}: {', '.join(unknown[:5])}; "
                          f"one of {', '.join(sorted(allowed))}")
     return values
 
@@ -157,48 +235,65 @@ def _filtered(query: Select[Feedback]) -> Select[Feedback]:
 
 
 def _by_ids(raw: str) -> Select[Feedback]:
-    refs = [r.strip() for r in raw.split(",") if r.strip()][:100]
+    try:
+        refs = [parse_reference(r) for r in raw.split(",") if r.strip()][:100]
+    except InvalidReference:
+        raise BadRequest("service_request_id must be reference numbers of 10 digits, "
+                         "separated by commas") from None
     return public_feedback().where(Feedback.reference.in_(refs))
 
 
-@bp.get("/requests.json")
-def requests() -> Response | tuple[Response, int]:
+@route("/v2/requests", methods=["GET"])
+def requests(fmt: str) -> Response:
     """Newest first; ``page`` (from 1) and ``page_size`` (at most 1000) page the list."""
-    try:
-        if request.args.get("service_request_id"):
-            query = _by_ids(request.args["service_request_id"])  # GeoReport: other filters ignored
-        else:
-            query = _filtered(public_feedback())
-        size = _parse_int("page_size", current_app.config["OPEN311_PAGE_SIZE"], 1, 1000)
-        page = _parse_int("page", 1, 1, 1_000_000)
-    except BadRequest as exc:
-        return _error(400, exc.description)
+    if request.args.get("service_request_id"):
+        query = _by_ids(request.args["service_request_id"])  # GeoReport: other filters ignored
+    else:
+        query = _filtered(public_feedback())
+    size = _parse_int("page_size", current_app.config["OPEN311_PAGE_SIZE"], 1, 1000)
+    page = _parse_int("page", 1, 1, 1_000_000)
     rows = session().scalars(query.order_by(Feedback.created_at.desc(), Feedback.id.desc())
                              .limit(size).offset((page - 1) * size)).unique()
-    return jsonify([serialise(f) for f in rows])
+    return render(fmt, "service_requests", [serialise(f) for f in rows])
 
 
-@bp.get("/requests/<reference>.json")
-def one_request(reference: str) -> Response | tuple[Response, int]:
+@route("/v2/requests/<service_request_id>")
+def one_request(fmt: str, service_request_id: str) -> Response:
     """A list of one, as GeoReport returns it; a mistyped, private or unknown one is 404."""
     try:
-        ref = parse_reference(reference)
+        ref = parse_reference(service_request_id)
     except InvalidReference:
-        return _error(404, "no such service request")
+        raise BadRequest(NOT_FOUND, 404) from None
     feedback = session().scalars(public_feedback().where(Feedback.reference == ref)).first()
     if feedback is None:
-        return _error(404, "no such service request")
-    return jsonify([serialise(feedback)])
+        raise BadRequest(NOT_FOUND, 404)
+    return render(fmt, "service_requests", [serialise(feedback)])
 
 
 @bp.after_request
 def _public_headers(response: Response) -> Response:
     """Anyone may read it, from any page: it holds nothing private."""
     response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers.setdefault("Cache-Control", "public, max-age=60")
+    if request.method == "GET":
+        response.headers.setdefault("Cache-Control", "public, max-age=60")
+    else:
+        response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 
+def _http_error(exc: HTTPException) -> Response | HTTPException:
+    """Under /open311/, even a path or method Flask does not know answers in GeoReport's shape."""
+    if not request.path.startswith(bp.url_prefix + "/"):  # type: ignore[operator]
+        return exc
+    response = error(format_of(request.path), exc.code or 500, exc.description or exc.name)
+    if exc.code == 405:
+        response.headers["Allow"] = exc.get_response().headers.get("Allow", "")
+    return _public_headers(response)
+
+
 def init_app(app: Flask) -> None:
-    app.config.setdefault("OPEN311_PAGE_SIZE", 100)
+    from web import open311_post  # noqa: F401  (adds POST requests to the blueprint)
+
     app.register_blueprint(bp)
+    for code in (400, 404, 405, 413):
+        app.register_error_handler(code, _http_error)

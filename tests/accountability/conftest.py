@@ -16,6 +16,7 @@ from flask import Flask
 from rq.cron import CronScheduler
 from sqlalchemy.orm import Session
 
+from core.services import answer_feedback, reject_feedback
 from web import kv
 from web.schedule import register_jobs
 
@@ -47,3 +48,34 @@ def tick(cron: CronScheduler, run_jobs: Callable[[], None],
         session.expire_all()
         return enqueued
     return run
+
+
+PEOPLE = [  # (phone as typed, name): the fixture data the API must never show
+    ("0712345678", "Amina Juma Mwakyusa"),
+    ("0754111222", "Baraka Shabani"),
+    ("0688999000", "Neema Kileo"),
+    ("+255 765 432 100", "Juma Siri"),
+    ("0622000333", "Rehema Nyeti"),
+]
+
+
+@pytest.fixture
+def world(clock, session, make_officer, make_feedback):
+    """One of each: public, anonymous, sensitive, rejected, answered; officers with names."""
+    officer = make_officer("TRA", name="Afisa Hamisi Mrisho", phone="0744555666")
+    public = make_feedback(phone=PEOPLE[0][0], name=PEOPLE[0][1],
+                           description=f"Mimi {PEOPLE[0][1]} simu {PEOPLE[0][0]}, TIN yangu")
+    answered = make_feedback(kind="inquiry", phone=PEOPLE[1][0], name=PEOPLE[1][1],
+                             description=f"Swali la {PEOPLE[1][1]}")
+    clock.shift(timedelta(hours=1))
+    other = make_feedback(kind="opinion", institution_code="TANESCO", phone=PEOPLE[2][0],
+                          name=PEOPLE[2][1], channel="ussd")
+    anonymous = make_feedback(phone=PEOPLE[3][0], name=PEOPLE[3][1], anonymous=True)
+    sensitive = make_feedback(phone=PEOPLE[4][0], name=PEOPLE[4][1])
+    sensitive.sensitive = True
+    rejected = make_feedback(kind="suggestion", description="tangazo la biashara")
+    answer_feedback(session, answered, officer, "Jibu kwa Baraka Shabani 0754111222")
+    reject_feedback(session, rejected, officer, "spam ya matangazo")
+    session.commit()
+    return {"public": public, "answered": answered, "other": other, "anonymous": anonymous,
+            "sensitive": sensitive, "rejected": rejected, "officer": officer}

@@ -7,8 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from core.services import answer_feedback, reject_feedback
-from tests.accountability.conftest import MONDAY
+from tests.accountability.conftest import MONDAY, PEOPLE
 
 # GeoReport v2, GET Service Requests: every field of a request, in the spec's order.
 REQUEST_FIELDS = {
@@ -18,37 +17,6 @@ REQUEST_FIELDS = {
     "long", "media_url"}
 SERVICE_FIELDS = {"service_code", "service_name", "description", "metadata", "type",
                   "keywords", "group"}
-PEOPLE = [  # (phone as typed, name): the fixture data the API must never show
-    ("0712345678", "Amina Juma Mwakyusa"),
-    ("0754111222", "Baraka Shabani"),
-    ("0688999000", "Neema Kileo"),
-    ("+255 765 432 100", "Juma Siri"),
-    ("0622000333", "Rehema Nyeti"),
-]
-
-
-@pytest.fixture
-def world(clock, session, make_officer, make_feedback):
-    """One of each: public, anonymous, sensitive, rejected, answered; officers with names."""
-    officer = make_officer("TRA", name="Afisa Hamisi Mrisho", phone="0744555666")
-    public = make_feedback(phone=PEOPLE[0][0], name=PEOPLE[0][1],
-                           description=f"Mimi {PEOPLE[0][1]} simu {PEOPLE[0][0]}, TIN yangu")
-    answered = make_feedback(kind="inquiry", phone=PEOPLE[1][0], name=PEOPLE[1][1],
-                             description=f"Swali la {PEOPLE[1][1]}")
-    clock.shift(timedelta(hours=1))
-    other = make_feedback(kind="opinion", institution_code="TANESCO", phone=PEOPLE[2][0],
-                          name=PEOPLE[2][1], channel="ussd")
-    anonymous = make_feedback(phone=PEOPLE[3][0], name=PEOPLE[3][1], anonymous=True)
-    sensitive = make_feedback(phone=PEOPLE[4][0], name=PEOPLE[4][1])
-    sensitive.sensitive = True
-    rejected = make_feedback(kind="suggestion", description="tangazo la biashara")
-    answer_feedback(session, answered, officer, "Jibu kwa Baraka Shabani 0754111222")
-    reject_feedback(session, rejected, officer, "spam ya matangazo")
-    session.commit()
-    return {"public": public, "answered": answered, "other": other, "anonymous": anonymous,
-            "sensitive": sensitive, "rejected": rejected, "officer": officer}
-
-
 def get(client, url: str, status: int = 200):
     response = client.get(url)
     assert response.status_code == status, response.get_data(as_text=True)
@@ -62,7 +30,7 @@ def test_services_one_per_kind(client) -> None:
         "complaint", "suggestion", "inquiry", "compliment", "opinion"}
     for service in services:
         assert set(service) == SERVICE_FIELDS
-        assert service["metadata"] is False and service["type"] in {"realtime", "batch", "blackbox"}
+        assert service["metadata"] is True and service["type"] in {"realtime", "batch", "blackbox"}
 
 
 def test_requests_have_exactly_the_georeport_fields(client, world) -> None:
@@ -139,19 +107,55 @@ def _variants(phone: str) -> set[str]:
     return {digits[-9:], national, "255" + digits[-9:], "+255" + digits[-9:]}
 
 
-def test_no_phone_number_or_name_in_any_response(client, world, session) -> None:
-    urls = ["/open311/v2/services.json", "/open311/v2/requests.json",
-            "/open311/v2/requests.json?status=closed", "/open311/v2/requests.json?page_size=1"]
-    urls += [f"/open311/v2/requests/{fb.reference}.json"
-             for key, fb in world.items() if key != "officer"]
+def test_no_private_data_in_any_response_of_either_format(app, client, world) -> None:
+    """Every Open311 answer, XML and JSON, reads and a partner's POST: no name, number, text."""
+    issued = app.test_cli_runner().invoke(args=["partners", "create", "Gazeti la Siri"])
+    key = issued.output.strip().splitlines()[-1]
+    posted = [client.post(f"/open311/v2/requests.{fmt}", data={
+        "api_key": key, "service_code": "complaint", "phone": "0713000111",
+        "first_name": "Zuhura", "last_name": "Mpinga",
+        "description": "Zuhura Mpinga anasema ofisi imefungwa"}) for fmt in ("json", "xml")]
+    assert [r.status_code for r in posted] == [201, 201]
+    paths = ["/services", "/services/complaint", "/requests", "/requests?status=closed",
+             "/requests?page_size=1", "/requests?status=open&service_code=complaint",
+             *(f"/requests/{fb.reference}" for key, fb in world.items() if key != "officer")]
     officer = world["officer"]
-    secrets = {officer.name, officer.email, *_variants(officer.phone)}
+    secrets = {officer.name, officer.email, *_variants(officer.phone), "Gazeti la Siri",
+               "Zuhura", "Mpinga", *_variants("0713000111"), key}
     for phone, name in PEOPLE:
         secrets |= {name, *name.split(), *_variants(phone)}
     secrets |= {fb.description for key, fb in world.items() if key != "officer"}
-    secrets |= {"Jibu kwa Baraka", "spam ya matangazo"}
-    for url in urls:
-        body = client.get(url).get_data(as_text=True)
-        text = json.dumps(json.loads(body))  # also the escaped form
+    secrets |= {"Jibu kwa Baraka", "spam ya matangazo", "ofisi imefungwa"}
+    bodies = [(r.request.path, r.get_data(as_text=True)) for r in posted]
+    for fmt in ("json", "xml"):
+        bodies += [(f"/open311/discovery.{fmt}",
+                    client.get(f"/open311/discovery.{fmt}").get_data(as_text=True))]
+        for path in paths:
+            url = "/open311/v2" + path.replace("?", f".{fmt}?") if "?" in path else \
+                f"/open311/v2{path}.{fmt}"
+            bodies.append((url, client.get(url).get_data(as_text=True)))
+    for url, body in bodies:
+        text = json.dumps(json.loads(body)) if ".json" in url else body  # also JSON-escaped
         for secret in secrets:
             assert secret not in body and secret not in text, (url, secret)
+
+
+@pytest.mark.parametrize("query", [
+    "?page_size=%C2%B2",  # '²': str.isdigit says yes, int() says no
+    "?page=%D9%A3",  # an Arabic-Indic three
+    "?start_date=0001-01-01T00:00:00%2B14:00",  # before year 1 in UTC
+    "?end_date=9999-12-31T23:59:59-12:00",  # after year 9999 in UTC
+    "?service_request_id=%00",
+    "?service_request_id=12%0034",
+    "?status=%00", "?service_code=%00",
+])
+def test_hostile_parameters_are_a_400_never_a_500(client, world, query: str) -> None:
+    """Issue 14: each of these was a 500 on main."""
+    [error] = get(client, "/open311/v2/requests.json" + query, 400)
+    assert error["code"] == 400 and "\n" not in error["description"]
+    assert "\x00" not in error["description"]
+
+
+def test_a_nul_in_a_single_request_is_a_404(client, world) -> None:
+    [error] = get(client, "/open311/v2/requests/%00.json", 404)
+    assert error["code"] == 404

@@ -72,3 +72,12 @@ def test_the_callback_token_guards_delivery_reports(app, client, session, sent,
     assert _state(session, sent.id)[0].status == "sent"
     assert report(client, "Success", token="s3cret").status_code == 200
     assert _state(session, sent.id)[0].status == "delivered"
+
+
+def test_callbacks_answer_plain_text_as_documented(client) -> None:
+    """The OpenAPI document says text/plain; an empty 200 used to go out as text/html."""
+    unknown = report(client, "Success", msg_id="not-ours")
+    inbound = client.post("/sms/africastalking/inbound", data={
+        "id": "ATXid_ct", "from": PHONE, "to": "15200", "text": "MSAADA"})
+    for response in (unknown, inbound):
+        assert response.status_code == 200 and response.mimetype == "text/plain"

@@ -256,3 +256,23 @@ def test_a_very_long_sms_is_kept_whole_and_filed_cut(post_sms, session) -> None:
     [fb] = _feedback(session)
     assert len(fb.description) <= 2000
     assert session.scalar(select(InboundMessage.text)) == text
+
+
+@pytest.mark.parametrize("field", ["id", "from", "to", "linkId", "networkCode"])
+def test_a_nul_in_any_field_is_stored_cleaned_not_a_503(client, session, field) -> None:
+    """Found by schemathesis (issue 14 too): PostgreSQL refused the NUL, the aggregator retried
+    a 503 forever and nothing was stored."""
+    form = {"id": "ATXid_nul", "from": PHONE, "to": "15200", "text": "MSAADA",
+            "linkId": "link", "networkCode": "64004"}
+    form[field] = form[field][:3] + "\x00" + form[field][3:]
+    response = client.post("/sms/africastalking/inbound", data=form)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    session.expire_all()
+    stored = session.scalar(select(InboundMessage))
+    assert stored is not None and stored.provider_id == "ATXid_nul"
+
+
+def test_a_nul_in_a_delivery_report_id_is_not_a_500(client) -> None:
+    response = client.post("/sms/africastalking/delivery", data={"id": "a\x00b",
+                                                                 "status": "Success"})
+    assert response.status_code == 200
