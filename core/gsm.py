@@ -16,8 +16,9 @@ CONCATENATED = 153
 UCS2_SINGLE = 70
 UCS2_CONCATENATED = 67
 
-_ASCII_FOLD = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-",
-                             "…": "...", "\u00a0": " ", "\t": " "})
+FOLD_TABLE = {"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...",
+              "\u00a0": " ", "\t": " "}
+_ASCII_FOLD = str.maketrans(FOLD_TABLE)
 
 
 def is_gsm7(text: str) -> bool:
