@@ -117,3 +117,27 @@ def test_a_closed_answer_past_the_window_cannot_be_appealed(
     post_sms(f"RUFAA {fb.reference} bado sijaipata")
     assert _feedback(session)[0].status == "closed"
     assert outbox()[-1].text == r.render("sw", r.ERRORS["not_allowed"])
+
+
+def test_the_aggregator_gets_the_whole_answer_in_one_long_sms(session, run_jobs, at_api,
+                                                               make_feedback,
+                                                               make_officer) -> None:
+    """Issue 14: a 563-letter answer reached the citizen as about 270 letters."""
+    from urllib.parse import parse_qs
+
+    from core import gsm
+    from core.models import OutboundMessage
+    from tests.sms.conftest import AT_URL, at_reply
+
+    at_api.post(AT_URL, json=at_reply(), status=201)
+    feedback = make_feedback()
+    answer = ("Tumepokea malalamiko yako na tumeshughulikia ombi lako la TIN. " * 9).strip()
+    assert len(answer) >= 563
+    answer_feedback(session, feedback, make_officer("TRA"), answer)
+    session.commit()
+    run_jobs()
+    session.expire_all()
+    msg = session.scalar(select(OutboundMessage).where(OutboundMessage.purpose == "answer"))
+    sent = parse_qs(at_api.calls[-1].request.body)["message"][0]
+    assert msg.status == "sent" and answer in sent and sent == msg.text
+    assert gsm.segments(sent) == 5  # the aggregator concatenates the parts
