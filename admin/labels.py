@@ -20,6 +20,7 @@ LABELS = {
     "personal_data_purged": N_("Personal data removed"), "anonymous": N_("anonymous"),
     "queued": N_("Queued"), "sent": N_("Sent"), "delivered": N_("Delivered"),
     "failed": N_("Failed"),
+    "added": N_("Text added by the citizen"),
 }
 
 
