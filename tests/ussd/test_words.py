@@ -105,3 +105,26 @@ def test_tracking_an_escalated_item_says_so(at, session) -> None:
     other = at(phone=OTHER)
     other.dial("9*2")
     assert "Imepandishwa" not in other.send("6", ref)
+
+
+def test_paging_the_text_and_asking_once_touch_no_database(app, at) -> None:
+    """The new screens are navigation: Redis only, no SQL on the hop (STYLE.md, habit 16)."""
+    from sqlalchemy import event
+
+    s = at()
+    s.dial("9*2*1*5")
+    s.send("TRA", "1", "Barabara ya kijiji imeharibika tangu mwezi uliopita " * 2)
+    statements: list[str] = []
+    engine = app.extensions["db"].engine
+    record = lambda conn, cursor, sql, *rest: statements.append(sql)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert "Futa ulichoandika?" in s.send("0")
+        assert "kati ya 300" in s.send("2")
+        s.send("1", "2")                              # go on, anonymous: the confirm screen
+        assert "(2/" in s.send("98")
+        assert "Futa rasimu hii?" in s.send("2")
+        assert "(2/" in s.send("2")                   # kept, back on the page it was on
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert statements == []
