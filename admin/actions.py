@@ -18,10 +18,11 @@ from wtforms.fields.choices import SelectChoice
 
 from admin import auth, replies
 from admin.forms import ActionForm, AnswerForm, RejectForm, TransferForm, WalkInForm
-from core import services
+from core import gsm, rights, services
 from core.errors import InvalidReference, MrejeshoError, UnknownFeedback
 from core.i18n import N_, translator
 from core.models import Feedback, Institution, OutboundMessage
+from core.permits import allowed_actions
 from core.scope import check_scope, in_scope
 from core.status import Kind
 from web.db import session
@@ -73,9 +74,27 @@ def page(feedback: Feedback, error: str | None = None, status: int = 200,
     transfer.to.choices = [SelectChoice(i.code, i.name(auth.me().language)) for i in places]
     return render_template(
         "admin/feedback.html", f=feedback, messages=messages, error=error,
+        allowed=allowed_actions(s, feedback, auth.me()), sms=answer_counter(feedback, answer),
         answer_form=answer, transfer_form=transfer,
         reject_form=forms.get("reject") or RejectForm(),
         hidden=HIDDEN_WHEN_ANONYMOUS if feedback.anonymous else ()), status
+
+
+def answer_counter(feedback: Feedback, form: FlaskForm) -> dict[str, Any]:
+    """What the answer form's live SMS count needs, and the server's own count of any text.
+
+    The alphabet and the fold table come from core.gsm, the SMS around the answer from
+    core.rights, so the page counts as the core does; the core still decides on POST.
+    """
+    lang, ref = feedback.language, feedback.reference
+    wrapper = rights.answer_sms(lang, ref, "")
+    text = rights.clean_words(form.text.data) if form.text.data else ""
+    encoding, parts = rights.answer_cost(lang, ref, text) if text else ("GSM-7", 0)
+    return {"wrapper_septets": gsm.septets(wrapper), "wrapper_chars": len(wrapper),
+            "max": rights.MAX_ANSWER_SEGMENTS, "basic": "".join(sorted(gsm.BASIC)),
+            "ext": "".join(sorted(gsm.EXTENSION)), "fold": gsm.FOLD_TABLE,
+            "room": rights.MAX_ANSWER_SEGMENTS * gsm.CONCATENATED - gsm.septets(wrapper),
+            "parts": parts, "encoding": encoding}
 
 
 def show(ref: str) -> tuple[str, int]:

@@ -14,11 +14,12 @@ from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import validate_csrf
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from admin import auth
 from admin.actions import error_text, load
@@ -91,6 +92,11 @@ def issue(ref: str) -> Response | tuple[str, int]:
 
 
 def _directive(directive_id: int) -> Directive:
+    """The directive a POST names; a missing or bad CSRF token is refused before any look-up."""
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        abort(400)
     try:
         return directives.get_directive(session(), auth.me(), directive_id)
     except NotFound:
@@ -174,7 +180,7 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/leaders", "leaders", auth.login_required(board))
     bp.add_url_rule("/f/<ref>/directive", "issue_directive", auth.login_required(issue),
                     methods=["POST"])
-    bp.add_url_rule("/d/<int:directive_id>/report", "report_directive",
+    bp.add_url_rule("/d/<int(max=2147483647):directive_id>/report", "report_directive",
                     auth.login_required(report), methods=["POST"])
-    bp.add_url_rule("/d/<int:directive_id>/review", "review_directive",
+    bp.add_url_rule("/d/<int(max=2147483647):directive_id>/review", "review_directive",
                     auth.login_required(review), methods=["POST"])

@@ -54,7 +54,7 @@ def download(report_id: int, fmt: str) -> Response:
 
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/reports", "reports", auth.login_required(listing))
-    bp.add_url_rule("/reports/<int:report_id>", "report", auth.login_required(show))
+    bp.add_url_rule("/reports/<int(max=2147483647):report_id>", "report", auth.login_required(show))
     for fmt in TYPES:
-        bp.add_url_rule(f"/reports/<int:report_id>.{fmt}", f"report_{fmt}",
+        bp.add_url_rule(f"/reports/<int(max=2147483647):report_id>.{fmt}", f"report_{fmt}",
                         auth.login_required(lambda report_id, fmt=fmt: download(report_id, fmt)))

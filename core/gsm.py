@@ -13,9 +13,12 @@ BASIC = frozenset(
 EXTENSION = frozenset("^{}\\[~]|€\f")
 SINGLE = 160
 CONCATENATED = 153
+UCS2_SINGLE = 70
+UCS2_CONCATENATED = 67
 
-_ASCII_FOLD = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-",
-                             "…": "...", "\u00a0": " ", "\t": " "})
+FOLD_TABLE = {"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...",
+              "\u00a0": " ", "\t": " "}
+_ASCII_FOLD = str.maketrans(FOLD_TABLE)
 
 
 def is_gsm7(text: str) -> bool:
@@ -36,3 +39,20 @@ def to_gsm7(text: str) -> str:
     """Fold typographic characters to GSM-7 and replace anything else with '?'."""
     folded = text.translate(_ASCII_FOLD)
     return "".join(ch if ch in BASIC or ch in EXTENSION else "?" for ch in folded)
+
+
+def fold(text: str) -> str:
+    """Typographic quotes, dashes and spaces as their GSM-7 look-alikes; nothing else changes."""
+    return text.translate(_ASCII_FOLD)
+
+
+def cost(text: str) -> tuple[str, int]:
+    """``("GSM-7" | "UCS-2", segments)`` for sending ``text`` unchanged as one long SMS.
+
+    One character outside GSM-7 makes the whole message UCS-2, counted in UTF-16
+    code units (an emoji takes two), 70 alone or 67 a part of a concatenated one.
+    """
+    if is_gsm7(text):
+        return "GSM-7", segments(text)
+    units = len(text.encode("utf-16-le")) // 2
+    return "UCS-2", 1 if units <= UCS2_SINGLE else -(-units // UCS2_CONCATENATED)

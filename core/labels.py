@@ -21,6 +21,7 @@ LABELS = {
     "personal_data_purged": N_("Personal data removed"), "anonymous": N_("anonymous"),
     "queued": N_("Queued"), "sent": N_("Sent"), "delivered": N_("Delivered"),
     "failed": N_("Failed"),
+    "added": N_("Text added by the citizen"),
     "issued": N_("Issued"), "reported": N_("Action reported"), "returned": N_("Sent back"),
     "done": N_("Done"), "directive_issued": N_("Directive given"),
     "directive_reported": N_("Directive: action reported"),

@@ -2,8 +2,9 @@
 
 Core never sends: it writes the message row (so nothing is lost if the queue
 is down) and remembers its id; :mod:`core.db` passes the ids to whatever the
-composition root installed (an rq enqueue). Opted-out numbers get nothing
-except answers to their own feedback.
+composition root installed (an rq enqueue). An opt-out (STOP/ACHA) stops only
+what the citizen never asked for; the reference, a reply to their own SMS, the
+answer and any news of their own feedback always go.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from sqlalchemy.orm import Session
 from core.db import PENDING_SMS
 from core.models import Event, Feedback, OutboundMessage, Subscriber
 
-# Purposes an opted-out citizen still receives: the answer they asked for.
-ALWAYS_SENT = frozenset({"answer"})
+# The only purposes an opt-out stops: messages the citizen did not ask for.
+STOPPED_BY_OPT_OUT = frozenset({"reminder", "draft_kept", "campaign"})
+# Purposes whose text the core has already bounded and the sender must send whole (as a
+# concatenated SMS), never cut to the two parts a reply gets.
+SENT_WHOLE = frozenset({"answer"})
 
 
 def is_opted_out(session: Session, phone: str) -> bool:
@@ -24,8 +28,8 @@ def is_opted_out(session: Session, phone: str) -> bool:
 
 def queue_sms(session: Session, *, phone: str, text: str, purpose: str,
               feedback: Feedback | None = None) -> OutboundMessage | None:
-    """Record an SMS for sending after commit; ``None`` if the number opted out."""
-    if purpose not in ALWAYS_SENT and is_opted_out(session, phone):
+    """Record an SMS for sending after commit; ``None`` if the number opted out of it."""
+    if purpose in STOPPED_BY_OPT_OUT and is_opted_out(session, phone):
         return None
     msg = OutboundMessage(phone=phone, text=text, purpose=purpose,
                           feedback_id=feedback.id if feedback is not None else None)

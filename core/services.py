@@ -17,21 +17,23 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, lazyload
 
-from core import gsm, sla
+from core import sla
 from core.errors import (
     InvalidFeedback,
     NotAllowed,
     RateLimited,
     UnknownFeedback,
 )
-from core.i18n import N_, normalise_locale, translator
+from core.i18n import normalise_locale, translator
 from core.institutions import get_institution, submission_target
 from core.models import Event, Feedback, Officer, Subscriber, utcnow
 from core.notify import queue_sms
+from core.permits import check_action
 from core.phones import normalise_phone
 from core.references import new_reference, parse_reference
-from core.scope import check_scope, visible_institution_ids
-from core.status import CITIZEN_CHANNELS, Channel, Kind, Status, check_transition
+from core.rights import APPEALED_SMS, answer_sms, appeal_open, check_answer_fits, clean_words
+from core.scope import check_scope
+from core.status import CITIZEN_CHANNELS, OPEN_STATUSES, Channel, Kind, Status, check_transition
 
 MIN_DESCRIPTION = 3
 MAX_DESCRIPTION = 2000
@@ -41,7 +43,7 @@ MAX_NOTE = 2000
 
 def _clean_text(text: str | None, what: str, minimum: int = 1,
                 maximum: int = MAX_DESCRIPTION) -> str:
-    cleaned = " ".join((text or "").split())
+    cleaned = clean_words(text)
     if len(cleaned) < minimum:
         raise InvalidFeedback(f"{what} is too short (at least {minimum} characters)")
     if len(cleaned) > maximum:
@@ -203,7 +205,7 @@ def view_feedback(session: Session, feedback: Feedback, officer: Officer,
 def start_feedback(session: Session, feedback: Feedback, officer: Officer,
                    now: datetime | None = None) -> None:
     now = now or utcnow()
-    check_scope(session, officer, feedback)
+    check_action(session, "start", feedback, officer)
     previous = _move(session, feedback, Status.IN_PROGRESS, officer, now)
     feedback.acknowledged_at = feedback.acknowledged_at or now
     _event(session, feedback, "status_changed", officer, now,
@@ -213,46 +215,26 @@ def start_feedback(session: Session, feedback: Feedback, officer: Officer,
 
 def answer_feedback(session: Session, feedback: Feedback, officer: Officer, text: str,
                     now: datetime | None = None) -> None:
-    """Answer; an appeal must be answered by someone other than the first answerer."""
+    """Answer, and send the whole answer by SMS (refused if it cannot go out whole).
+
+    An appeal must be answered by someone other than the first answerer.
+    """
     now = now or utcnow()
-    check_scope(session, officer, feedback)
+    check_action(session, "answer", feedback, officer)
     answer = _clean_text(text, "answer", 2, MAX_NOTE)
     appealed = feedback.status == Status.APPEALED
-    if appealed:
-        _check_appeal_answerer(session, feedback, officer)
+    if feedback.submitter_phone:
+        check_answer_fits(feedback.language, feedback.reference, answer)
     previous = _move(session, feedback, Status.ANSWERED, officer, now)
     feedback.answer, feedback.answered_by_id, feedback.answered_at = answer, officer.id, now
     feedback.first_answered_by_id = feedback.first_answered_by_id or officer.id
     feedback.acknowledged_at = feedback.acknowledged_at or now
     _event(session, feedback, "answered", officer, now, text=answer, appeal=appealed,
            **{"from": previous})
-    if feedback.submitter_phone:
-        t = translator(feedback.language)
-        msgid = N_("Ref %(ref)s answer: %(answer)s To rate it reply %(ref)s and 1-5.")
-        room = 2 * gsm.CONCATENATED - gsm.septets(t._(msgid, ref=feedback.reference, answer=""))
+    if feedback.submitter_phone:  # whole: as many concatenated parts as it needs
         queue_sms(session, phone=feedback.submitter_phone, feedback=feedback, purpose="answer",
-                  text=t._(msgid, ref=feedback.reference, answer=_sms_cut(answer, room)))
+                  text=answer_sms(feedback.language, feedback.reference, answer))
     session.flush()
-
-
-def _sms_cut(text: str, room: int) -> str:
-    """``text`` in GSM-7 within ``room`` septets, cut at a word and marked '...' if long."""
-    text = gsm.to_gsm7(text)
-    if gsm.septets(text) <= room:
-        return text
-    cut = text[:room - 3]
-    while gsm.septets(cut) > room - 3:
-        cut = cut[:-1]
-    return (cut.rsplit(" ", 1)[0] if " " in cut[len(cut) // 2:] else cut).rstrip(" ,.;:") + "..."
-
-
-def _check_appeal_answerer(session: Session, feedback: Feedback, officer: Officer) -> None:
-    """An appeal goes to the parent institution, to someone who did not answer first."""
-    if officer.id == feedback.first_answered_by_id:
-        raise NotAllowed("an appeal is answered by an officer who did not give the first answer")
-    ids = visible_institution_ids(session, officer)
-    if ids is not None and feedback.appeal_institution_id not in ids:
-        raise NotAllowed("an appeal is answered by the institution it went to")
 
 
 def transfer_feedback(session: Session, feedback: Feedback, officer: Officer, to_code: str,
@@ -263,7 +245,7 @@ def transfer_feedback(session: Session, feedback: Feedback, officer: Officer, to
     clock of its own, and escalates to its own parent if it runs out.
     """
     now = now or utcnow()
-    check_scope(session, officer, feedback)
+    check_action(session, "transfer", feedback, officer)
     target = get_institution(session, to_code)
     if target.id == feedback.institution_id:
         raise InvalidFeedback("the feedback is already at that institution")
@@ -289,7 +271,7 @@ def reject_feedback(session: Session, feedback: Feedback, officer: Officer, reas
                     now: datetime | None = None) -> None:
     """Reject spam or abuse; "not our institution" is a transfer, never a rejection."""
     now = now or utcnow()
-    check_scope(session, officer, feedback)
+    check_action(session, "reject", feedback, officer)
     clean = _clean_text(reason, "reason", 3, MAX_NOTE)
     previous = _move(session, feedback, Status.REJECTED, officer, now)
     feedback.reject_reason, feedback.closed_at = clean, now
@@ -299,9 +281,10 @@ def reject_feedback(session: Session, feedback: Feedback, officer: Officer, reas
 
 def close_feedback(session: Session, feedback: Feedback, officer: Officer | None = None,
                    now: datetime | None = None) -> None:
+    """Close an answered feedback; the citizen may still appeal until the window ends."""
     now = now or utcnow()
     if officer is not None:
-        check_scope(session, officer, feedback)
+        check_action(session, "close", feedback, officer)
     previous = _move(session, feedback, Status.CLOSED, officer, now)
     feedback.closed_at = now
     _event(session, feedback, "closed", officer, now, **{"from": previous})
@@ -316,22 +299,30 @@ def _check_submitter(feedback: Feedback, phone: str) -> None:
 def appeal_feedback(session: Session, feedback: Feedback, phone: str, reason: str,
                     now: datetime | None = None,
                     policy: sla.Policy | None = None) -> None:
-    """Appeal an answer, from the submitting number, within the appeal window."""
+    """Appeal an answer, from the submitting number, within the appeal window.
+
+    An officer's close does not end the window; the confirmation SMS goes to the
+    citizen whichever channel the appeal came by.
+    """
     now = now or utcnow()
     _check_submitter(feedback, phone)
     clean = _clean_text(reason, "reason", MIN_DESCRIPTION, MAX_NOTE)
-    if feedback.status != Status.ANSWERED:
+    if feedback.status not in (Status.ANSWERED, Status.CLOSED):
         check_transition(feedback.status, Status.APPEALED)
-    answered = feedback.answered_at or now
-    if now > answered + timedelta(days=(policy or sla.active()).appeal_window_days):
+    if not appeal_open(feedback, now, policy):
         raise NotAllowed("the appeal window has passed")
     _move(session, feedback, Status.APPEALED, None, now)
+    feedback.closed_at = None
     parent = feedback.institution.parent
     feedback.appeal_institution_id = parent.id if parent else feedback.institution_id
     feedback.appeal_reason = clean
     feedback.due_at = sla.answer_due(feedback.kind, now)
-    _event(session, feedback, "appealed", None, now, reason=clean,
-           to=(parent or feedback.institution).code)
+    target = parent or feedback.institution
+    _event(session, feedback, "appealed", None, now, reason=clean, to=target.code)
+    t = translator(feedback.language)
+    assert feedback.submitter_phone is not None  # _check_submitter made sure
+    queue_sms(session, phone=feedback.submitter_phone, feedback=feedback, purpose="appealed",
+              text=t._(APPEALED_SMS, ref=feedback.reference, inst=target.short_name(t.locale)))
     session.flush()
 
 
@@ -353,4 +344,23 @@ def rate_feedback(session: Session, feedback: Feedback, phone: str, rating: int,
     feedback.rating = rating
     _event(session, feedback, "rated", None, now, rating=rating)
     session.flush()
-    return rating <= 2 and feedback.status == Status.ANSWERED
+    return rating <= 2 and appeal_open(feedback, now or utcnow())
+
+
+def add_to_feedback(session: Session, feedback: Feedback, phone: str, text: str,
+                    now: datetime | None = None) -> None:
+    """Append the citizen's own further words (``ONGEZA <ref> …``) to an open feedback.
+
+    Only the submitting number may, and only while someone will still read it; the
+    words are added whole or refused, never cut.
+    """
+    now = now or utcnow()
+    _check_submitter(feedback, phone)
+    if feedback.status not in OPEN_STATUSES:
+        raise NotAllowed(f"feedback that is {feedback.status} takes no more text")
+    room = MAX_DESCRIPTION - len(feedback.description) - 1
+    added = _clean_text(text, "added text", 1, max(room, 0))
+    feedback.description = f"{feedback.description} {added}"
+    feedback.updated_at = now
+    _event(session, feedback, "added", None, now, text=added)
+    session.flush()

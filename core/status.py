@@ -40,14 +40,15 @@ class Status(StrEnum):
     REJECTED = "rejected"
 
 
-# A transfer is RECEIVED/IN_PROGRESS -> RECEIVED at another institution.
+# A transfer is RECEIVED/IN_PROGRESS -> RECEIVED at another institution. A closed answer
+# may still be appealed: an officer's close never shortens the appeal window (core.rights).
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.RECEIVED: frozenset({Status.IN_PROGRESS, Status.ANSWERED, Status.REJECTED,
                                 Status.RECEIVED}),
     Status.IN_PROGRESS: frozenset({Status.ANSWERED, Status.REJECTED, Status.RECEIVED}),
     Status.ANSWERED: frozenset({Status.APPEALED, Status.CLOSED}),
     Status.APPEALED: frozenset({Status.ANSWERED}),
-    Status.CLOSED: frozenset(),
+    Status.CLOSED: frozenset({Status.APPEALED}),
     Status.REJECTED: frozenset(),
 }
 

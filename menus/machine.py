@@ -15,17 +15,31 @@ from core.directory import Directory
 from core.errors import InvalidReference
 from core.i18n import translator
 from core.references import parse_reference
+from core.rights import clean_words
 
 from menus import texts
-from menus.screens import BACK, HOME, MORE, Screen, compose, kind_name, list_body, page_count, pick
+from menus.screens import (
+    BACK,
+    HOME,
+    MAX_DESCRIPTION,
+    MIN_TEXT,
+    MORE,
+    Screen,
+    compose,
+    has_room,
+    kind_name,
+    list_body,
+    page_count,
+    pick,
+)
 from menus.state import Draft, State
 
-MIN_TEXT = 3
-MAX_DESCRIPTION = 300   # over USSD: two screens or more, and the session stays under 1 KB
 MAX_NAME = 40
 MAX_LETTERS = 20
 FLOW = frozenset({"group", "list", "search", "desc", "desc_more", "identity", "name", "confirm"})
 TEXT_NODES = frozenset({"search", "desc", "name", "track", "appeal", "reason"})
+# "0" here would throw away what the citizen wrote: it asks once first.
+ASK_BEFORE_BACK = frozenset({"desc_more"})
 GROUPS = ("g:ministry", "g:regional_secretariat", "r", "g:agency")
 
 
@@ -39,6 +53,8 @@ class Outcome:
     institution: str = ""
     status: str = ""
     date: str = ""
+    answer: str = ""          # only for the number that sent it
+    escalated_to: str = ""    # the code it was raised to ("-": oversight), for that number only
 
 
 Handler = Callable[[State, str], tuple[State, Screen]]
@@ -57,14 +73,17 @@ class Menu:
             "group": self._group, "list": self._list, "search": self._search,
             "desc": self._desc, "desc_more": self._desc_more, "identity": self._identity,
             "name": self._name, "confirm": self._confirm, "track": self._track,
-            "appeal": self._appeal, "reason": self._reason, "lang": self._lang}
+            "appeal": self._appeal, "reason": self._reason, "lang": self._lang,
+            "sure": self._sure, "answer": self._answer}
 
     # -- the machine ------------------------------------------------------------------
     def step(self, state: State, raw: str) -> tuple[State, Screen]:
         choice = raw.strip()
         if choice == HOME:
             state, screen = self.home(state)
-        elif choice == BACK and state.back:
+        elif choice == BACK and state.node in ASK_BEFORE_BACK:
+            state, screen = self._go(replace(state, error=""), "sure", 0, "text")
+        elif choice == BACK and state.back and state.node != "answer":
             node, page, arg = state.back[-1]
             state = replace(state, node=node, page=page, arg=arg, back=state.back[:-1], error="")
             state, screen = state, self.show(state)
@@ -85,8 +104,9 @@ class Menu:
         state = replace(state, error=reason)
         return state, self.show(state)
 
-    def _go(self, state: State, node: str, page: int = 0, arg: str = "") -> tuple[State, Screen]:
-        state = state.go(node, page, arg)
+    def _go(self, state: State, node: str, page: int = 0, arg: str = "",
+            push: bool = True) -> tuple[State, Screen]:
+        state = state.go(node, page, arg, push)
         return state, self.show(state)
 
     def _track_draft(self, state: State) -> State:
@@ -117,8 +137,25 @@ class Menu:
             state = replace(state, node=d.node, page=d.page, arg=d.arg, back=back, offer=False)
             return state, self.show(state)
         if choice == "2":
-            return self.home(replace(state, draft=None, offer=False))
+            return self._go(state, "sure", 0, "resume")
         return self._again(state, texts.INVALID_CHOICE)
+
+    def _sure(self, state: State, choice: str) -> tuple[State, Screen]:
+        """The one question before a draft or its text is thrown away: 1 yes, 2 no."""
+        if choice == "2":
+            return self.step(state, BACK)
+        if choice != "1":
+            return self._again(state, texts.INVALID_CHOICE)
+        if state.arg == "draft":
+            t = translator(state.lang)
+            return replace(state, draft=None), Screen(t._("Your draft is deleted."), end=True)
+        if state.arg == "resume":
+            return self.home(replace(state, draft=None, offer=False))
+        assert state.draft is not None  # "text": write the description again
+        starts = [i for i, f in enumerate(state.back) if f[0] == "desc" and not f[2]]
+        back = state.back[:starts[-1]] if starts else state.back[:-1]
+        draft = replace(state.draft, description="")
+        return self._go(replace(state, draft=draft, back=back), "desc", 0, "", push=False)
 
     def _group(self, state: State, choice: str) -> tuple[State, Screen]:
         if choice in ("1", "2", "3", "4"):
@@ -148,7 +185,7 @@ class Menu:
         return self._go(replace(state, draft=replace(state.draft, institution=code)), "desc")
 
     def _search(self, state: State, choice: str) -> tuple[State, Screen]:
-        letters = " ".join(choice.split())[:MAX_LETTERS]
+        letters = clean_words(choice)[:MAX_LETTERS]
         if len(letters) < 2:
             return self._again(state, texts.TOO_SHORT)
         if not self.directory.search(letters):
@@ -157,22 +194,23 @@ class Menu:
 
     # -- free text ----------------------------------------------------------------------
     def _desc(self, state: State, text: str) -> tuple[State, Screen]:
+        """Take the text whole or refuse it: the limit is on the screen, nothing is cut."""
         assert state.draft is not None
-        clean = " ".join(text.split())
+        clean = clean_words(text)
         if len(clean) < MIN_TEXT:
             return self._again(state, texts.TOO_SHORT)
         old = state.draft.description if state.arg == "more" else ""
         joined = f"{old} {clean}".strip()
-        full = len(joined) > MAX_DESCRIPTION
-        draft = replace(state.draft, description=joined[:MAX_DESCRIPTION])
-        state, screen = self._go(replace(state, draft=draft), "desc_more")
-        return (self._again(state, texts.DESC_FULL) if full else (state, screen))
+        if len(joined) > MAX_DESCRIPTION:
+            return self._again(state, texts.DESC_TOO_LONG)
+        draft = replace(state.draft, description=joined)
+        return self._go(replace(state, draft=draft), "desc_more")
 
     def _desc_more(self, state: State, choice: str) -> tuple[State, Screen]:
         assert state.draft is not None
         if choice == "1":
             return self._go(state, "identity")
-        if choice == "2" and len(state.draft.description) < MAX_DESCRIPTION:
+        if choice == "2" and has_room(state.draft.description):
             return self._go(state, "desc", 0, "more")
         reason = texts.DESC_FULL if choice == "2" else texts.INVALID_CHOICE
         return self._again(state, reason)
@@ -189,7 +227,7 @@ class Menu:
 
     def _name(self, state: State, text: str) -> tuple[State, Screen]:
         assert state.draft is not None
-        clean = " ".join(text.split())
+        clean = clean_words(text)
         if clean == "1":
             clean = ""
         elif len(clean) < 2:
@@ -199,11 +237,15 @@ class Menu:
         return self._go(replace(state, draft=replace(state.draft, name=clean)), "confirm")
 
     def _confirm(self, state: State, choice: str) -> tuple[State, Screen]:
+        """Send, delete (asked once), or page through the whole text before sending."""
         if choice == "1":
             return state, Screen("", effect=("submit",))
         if choice == "2":
-            t = translator(state.lang)
-            return replace(state, draft=None), Screen(t._("Your draft is deleted."), end=True)
+            return self._go(state, "sure", 0, "draft")
+        if choice == MORE:
+            if state.page + 1 >= len(self.renderer.confirm_pages(state)):
+                return self._again(state, texts.NO_MORE)
+            return self._go(state, "confirm", state.page + 1)
         return self._again(state, texts.INVALID_CHOICE)
 
     def _reference(self, state: State, text: str) -> str | None:
@@ -224,8 +266,21 @@ class Menu:
             return self._again(state, texts.BAD_REFERENCE)
         return self._go(state, "reason", 0, ref)
 
+    def _answer(self, state: State, choice: str) -> tuple[State, Screen]:
+        """Pages of the answer, read again from the database: too long to keep in a session."""
+        ref, _, pages = state.arg.partition("/")
+        if choice == MORE and state.page < int(pages or 0):
+            return state, Screen("", effect=("track", ref, str(state.page + 1)))
+        if choice == BACK:
+            if state.page > 0:
+                return state, Screen("", effect=("track", ref, str(state.page - 1)))
+            node, page, arg = state.back[-1] if state.back else ("track", 0, "")
+            state = replace(state, node=node, page=page, arg=arg, back=state.back[:-1], text="")
+            return state, self.show(state)
+        return self._again(state, texts.NO_MORE if choice == MORE else texts.INVALID_CHOICE)
+
     def _reason(self, state: State, text: str) -> tuple[State, Screen]:
-        clean = " ".join(text.split())
+        clean = clean_words(text)
         if len(clean) < MIN_TEXT:
             return self._again(state, texts.TOO_SHORT)
         return state, Screen("", effect=("appeal", state.arg, clean[:MAX_DESCRIPTION]))
@@ -251,6 +306,9 @@ class Menu:
             return state, Screen(compose(state.lang, "", t._(message)), end=True)
         if name == "submit":
             return replace(state, draft=None), self.renderer.submitted(state, out)
+        if name == "track" and out.answer:
+            page = int(effect[2]) if len(effect) > 2 else 0
+            return self.renderer.answer_page(state, out, page)
         if name == "track":
             return state, self.renderer.tracked(state, out)
         return state, Screen(compose(state.lang, "", t._(
@@ -269,5 +327,5 @@ def apology(lang: str, message: str = texts.APOLOGY) -> Screen:
     return Screen(compose(lang, "", translator(lang)._(message)), end=True)
 
 
-__all__ = ["Menu", "Outcome", "apology", "list_body"]
+__all__ = ["MAX_DESCRIPTION", "MIN_TEXT", "Menu", "Outcome", "apology", "has_room", "list_body"]
 

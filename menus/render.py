@@ -12,8 +12,23 @@ from core.directory import Directory
 from core.i18n import translator
 
 from menus import texts
-from menus.screens import BODY_MAX, Screen, compose, footer, kind_name, list_body, preview
-from menus.state import State
+from menus.screens import (
+    BODY_MAX,
+    MAX_DESCRIPTION,
+    MORE,
+    Screen,
+    compose,
+    footer,
+    has_room,
+    kind_name,
+    list_body,
+    preview,
+    text_pages,
+)
+from menus.state import State, replace
+
+ROOM = BODY_MAX - texts.MAX_REASON - 1   # what a body may use, a reason line kept free
+MARK = len("(10/10) ")                  # "(2/5) " before each page of a long text
 
 
 @lru_cache(maxsize=64)
@@ -103,38 +118,80 @@ class Renderer:
         return "\n".join(lines)
 
     def _desc(self, state: State) -> str:
+        """The limit is said before the citizen types, and what is left of it after."""
         t, d = translator(state.lang), state.draft
         assert d is not None
         if state.arg == "more":
-            head = t._("Continue writing (%(n)s letters so far):", n=len(d.description))
+            left = MAX_DESCRIPTION - len(d.description) - 1
+            head = t._("Add more: up to %(n)s letters:", n=left)
         else:
-            head = t._("Describe it for %(inst)s:", inst=self.directory.label(d.institution))
+            head = t._("Describe it for %(inst)s (up to %(n)s letters):",
+                       inst=self.directory.label(d.institution), n=MAX_DESCRIPTION)
         return head + "\n" + footer(state.lang, False)
 
     def _desc_more(self, state: State) -> str:
+        """"Add more" only while there is room; when full, how to add the rest by SMS."""
         t, d = translator(state.lang), state.draft
         assert d is not None
-        return "\n".join([t._("You wrote %(n)s letters.", n=len(d.description)),
+        if not has_room(d.description):
+            return "\n".join([t._("Full at %(n)s letters. After sending, add the rest by SMS: "
+                                  "ADD, the ref and your words.", n=MAX_DESCRIPTION),
+                              "1 " + t._("Go on"), footer(state.lang, False)])
+        return "\n".join([t._("You wrote %(n)s of %(max)s letters.", n=len(d.description),
+                              max=MAX_DESCRIPTION),
                           "1 " + t._("Go on"), "2 " + t._("Add more"), footer(state.lang, False)])
 
-    def _confirm(self, state: State) -> str:
+    def _sure(self, state: State) -> str:
+        t = translator(state.lang)
+        question = {"draft": t._("Delete this draft?"), "text": t._("Delete what you wrote?"),
+                    "resume": t._("Delete the unsent draft and start again?")}[state.arg]
+        return "\n".join([question, "1 " + t._("Yes, delete it"), "2 " + t._("No, keep it")])
+
+    def _confirm_parts(self, state: State) -> tuple[str, str]:
         t, d = translator(state.lang), state.draft
         assert d is not None
         who = t._("anonymous") if d.anonymous else (d.name or t._("with your number"))
-        tail = "\n".join(["1 " + t._("Send"), "2 " + t._("Delete"), footer(state.lang, False)])
+        tail = "\n".join([f"{MORE} " + t._("More"), "1 " + t._("Send"), "2 " + t._("Delete"),
+                          footer(state.lang, False)])
         head = t._("%(kind)s to %(inst)s, %(who)s:", kind=kind_name(state.lang, d.kind),
                    inst=self.directory.label(d.institution), who=preview(who, 24))
-        room = BODY_MAX - texts.MAX_REASON - 1 - len(head) - len(tail) - 4
-        return f"{head}\n\"{preview(d.description, room)}\"\n{tail}"
+        return head, tail
+
+    def confirm_pages(self, state: State) -> tuple[tuple[int, int], ...]:
+        """The whole description in pages; the room kept for "98" makes them stable."""
+        assert state.draft is not None
+        head, tail = self._confirm_parts(state)
+        return text_pages(state.draft.description, ROOM - len(head) - len(tail) - 2 - MARK,
+                          ROOM - len(tail) - 1 - MARK)
+
+    def _confirm(self, state: State) -> str:
+        d = state.draft
+        assert d is not None
+        head, tail = self._confirm_parts(state)
+        cut = self.confirm_pages(state)
+        page = min(state.page, len(cut) - 1)
+        start, stop = cut[page]
+        mark = f"({page + 1}/{len(cut)}) " if len(cut) > 1 else ""
+        if page + 1 >= len(cut):
+            tail = tail.split("\n", 1)[1]  # no "98 More" on the last page
+        text = f"{mark}{d.description[start:stop]}"
+        return "\n".join([head, text, tail] if page == 0 else [text, tail])
+
+    def _answer(self, state: State) -> str:
+        return state.text
 
     def submitted(self, state: State, out: object) -> Screen:
         t = translator(state.lang)
         ref = getattr(out, "reference", "")
-        text = t._("Thank you. Your reference number is %(ref)s. An SMS with it follows.",
-                   ref=ref)
+        if state.draft is not None and not has_room(state.draft.description):
+            text = t._("Thank you. Ref %(ref)s; an SMS with it follows. To add more, SMS ADD "
+                       "%(ref)s and your words.", ref=ref)
+        else:
+            text = t._("Thank you. Your reference number is %(ref)s. An SMS with it follows.",
+                       ref=ref)
         return Screen(compose(state.lang, "", text), end=True)
 
-    def tracked(self, state: State, out: object) -> Screen:
+    def _status_line(self, state: State, out: object, short: bool = False) -> str:
         t = translator(state.lang)
         status = getattr(out, "status", "")
         text = t._("%(ref)s: %(kind)s to %(inst)s, sent %(date)s. Status: %(status)s.",
@@ -143,4 +200,34 @@ class Renderer:
                    inst=self.directory.label(getattr(out, "institution", "")),
                    date=getattr(out, "date", ""),
                    status=t._(texts.STATUSES.get(status, status)))
-        return Screen(compose(state.lang, "", text), end=True)
+        up = getattr(out, "escalated_to", "")
+        if up and short:  # above "98 Read the answer", the room for a name is gone
+            text += "\n" + t._("Escalated (late).")
+        elif up:
+            name = t._("oversight") if up == "-" else self.directory.label(up)
+            text += "\n" + t._("Escalated to %(up)s (late).", up=name)
+        return text
+
+    def tracked(self, state: State, out: object) -> Screen:
+        return Screen(compose(state.lang, "", self._status_line(state, out)), end=True)
+
+    def answer_page(self, state: State, out: object, page: int) -> tuple[State, Screen]:
+        """Page 0: the status; then the whole answer, page by page (the sender only)."""
+        t, answer = translator(state.lang), getattr(out, "answer", "")
+        label = t._("Answer")
+        room = ROOM - len(label) - MARK - len(footer(state.lang, True)) - 3
+        cut = text_pages(answer, room, room)
+        page = max(0, min(page, len(cut)))
+        if page == 0:
+            body = "\n".join([self._status_line(state, out, short=True),
+                              f"{MORE} " + t._("Read the answer"), footer(state.lang, False)])
+        else:
+            start, stop = cut[page - 1]
+            body = "\n".join([f"{label} ({page}/{len(cut)}): {answer[start:stop]}",
+                              footer(state.lang, page < len(cut))])
+        arg = f"{getattr(out, 'reference', '')}/{len(cut)}"
+        if state.node == "answer":
+            state = replace(state, page=page, arg=arg, error="", text=body)
+        else:
+            state = replace(state.go("answer", page, arg), text=body)
+        return state, Screen(compose(state.lang, "", body))

@@ -19,6 +19,8 @@ SCREEN_MAX = 160
 PREFIX = 4  # "CON " / "END "
 BODY_MAX = SCREEN_MAX - PREFIX
 MORE, BACK, HOME = "98", "0", "00"
+MIN_TEXT = 3
+MAX_DESCRIPTION = 300   # over USSD: two screens or more, and the session stays under 1 KB
 
 
 @dataclass(frozen=True)
@@ -39,8 +41,13 @@ def kind_name(lang: str, kind: str) -> str:
 
 
 def compose(lang: str, reason: str, body: str) -> str:
-    """The reason line (if any) above the body, trimmed to fit as a last resort."""
+    """The reason line (if any) above the body; the body is never cut for the reason.
+
+    Screens keep room for a reason; one that cannot (a page of an answer) drops it.
+    """
     text = f"{translator(lang)._(reason)}\n{body}" if reason else body
+    if reason and len(to_gsm7(text)) > BODY_MAX:
+        text = body
     return to_gsm7(text)[:BODY_MAX]
 
 
@@ -101,3 +108,24 @@ def institution_label(directory: Directory, code: str) -> str:
 def preview(text: str, room: int) -> str:
     """As much of the citizen's own text as fits in ``room`` characters."""
     return shorten(text, max(room, 4))
+
+
+def text_pages(text: str, first: int, rest: int) -> tuple[tuple[int, int], ...]:
+    """``(start, stop)`` slices showing all of ``text``: page 0 within ``first`` characters,
+    the others within ``rest``, each cut at a space when one is in its second half."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    while start < len(text) or not out:
+        room = max(first if not out else rest, 8)
+        stop = min(len(text), start + room)
+        if stop < len(text):
+            space = text.rfind(" ", start, stop + 1)
+            stop = space if space > start + room // 2 else stop
+        out.append((start, stop))
+        start = stop + 1 if stop < len(text) and text[stop] == " " else stop
+    return tuple(out)
+
+
+def has_room(description: str) -> bool:
+    """Whether a few more words still fit; when not, the screens say how to add by SMS."""
+    return MAX_DESCRIPTION - len(description) - 1 >= MIN_TEXT

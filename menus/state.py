@@ -56,6 +56,7 @@ class State:
     draft: Draft | None = None
     offer: bool = False           # a kept draft not yet offered in this session
     error: str = ""               # msgid of the one-line reason shown above the screen
+    text: str = ""                # a screen read from the database (a page of an answer)
     # What the store needs to take the next input and to answer a retry.
     consumed: int = -1            # characters of the aggregator's text already taken
     digest: int = 0               # crc32 of that text
@@ -74,6 +75,7 @@ class State:
         """The session key's value; the draft is stored apart, under the phone number."""
         data = {"l": self.lang, "n": self.node, "p": self.page, "a": self.arg,
                 "b": [list(f) for f in self.back], "o": int(self.offer), "e": self.error,
+                "t": self.text,
                 "c": self.consumed, "g": self.digest, "h": self.hop, "r": self.reply}
         return json.dumps({k: v for k, v in data.items() if v not in ("", 0, [])},
                           separators=(",", ":"), ensure_ascii=False).encode()
@@ -83,7 +85,7 @@ class State:
         d: dict[str, Any] = json.loads(raw)
         return cls(lang=d.get("l", "sw"), node=d.get("n", "root"), page=d.get("p", 0),
                    arg=d.get("a", ""), back=tuple((f[0], f[1], f[2]) for f in d.get("b", [])),
-                   draft=draft, offer=bool(d.get("o")), error=d.get("e", ""),
+                   draft=draft, offer=bool(d.get("o")), error=d.get("e", ""), text=d.get("t", ""),
                    consumed=d.get("c", 0), digest=d.get("g", 0), hop=d.get("h", ""),
                    reply=d.get("r", ""))
 

@@ -31,13 +31,14 @@ INVALID_CHOICE = N_("Invalid choice, try again.")
 TOO_SHORT = N_("Too short: write at least 3 letters.")
 TOO_LONG = N_("Too long: write less.")
 DESC_FULL = N_("The description is at its limit.")
+DESC_TOO_LONG = N_("Too long for the room left: write less.")
 BAD_REFERENCE = N_("Wrong number: check all 10 digits.")
 UNKNOWN_REFERENCE = N_("No feedback has that number.")
 NO_MATCH = N_("No institution starts so.")
 LANGUAGE_SET = N_("Language changed.")
 NO_MORE = N_("There is no next page.")
 REASONS = (INVALID_CHOICE, TOO_SHORT, TOO_LONG, DESC_FULL, BAD_REFERENCE, UNKNOWN_REFERENCE,
-           NO_MATCH, LANGUAGE_SET, NO_MORE)
+           NO_MATCH, LANGUAGE_SET, NO_MORE, DESC_TOO_LONG)
 MAX_REASON = 40
 
 # End screens for a failed effect, by the domain error's code.

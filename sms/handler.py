@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core import services
-from core.errors import InvalidFeedback, MrejeshoError
+from core.errors import InvalidFeedback, MrejeshoError, NotAllowed
 from core.i18n import normalise_locale
 from core.institutions import TRIAGE_CODE
 from core.models import InboundMessage, Subscriber, utcnow
@@ -75,6 +75,8 @@ def _submit(ctx: Context, c: Command) -> None:
         else:  # nothing the citizen wrote is lost: the unmatched part stays in the text
             description = f"{c.institution}: {c.text}".strip()
     _submit_text(ctx, c.kind or "complaint", code, description, c.anonymous)
+    if code == TRIAGE_CODE:  # say where it went, and how to name an institution next time
+        ctx.reply(r.TO_CENTRAL)
 
 
 def _submit_text(ctx: Context, kind: str, code: str, description: str,
@@ -93,18 +95,39 @@ def _status(ctx: Context, c: Command) -> None:
     if not c.reference:
         raise InvalidFeedback("no reference")
     fb = services.find_feedback(ctx.session, c.reference)
-    ctx.reply(r.STATUS, ref=fb.reference, kind=r.kind_name(ctx.lang, fb.kind),
-              inst=fb.institution.short_name(ctx.lang), date=fb.created_at.strftime("%d/%m/%Y"),
-              status=r.status_name(ctx.lang, fb.status))
+    params = {"ref": fb.reference, "kind": r.kind_name(ctx.lang, fb.kind),
+              "inst": fb.institution.short_name(ctx.lang),
+              "date": fb.created_at.strftime("%d/%m/%Y"),
+              "status": r.status_name(ctx.lang, fb.status)}
+    if not fb.escalated or fb.submitter_phone != ctx.phone:  # others: kind, place, status, date
+        return ctx.reply(r.STATUS, **params)
+    parent = fb.institution.parent
+    up = parent.short_name(ctx.lang) if parent else r.render(ctx.lang, r.OVERSIGHT)
+    ctx.reply(r.STATUS_ESCALATED, up=up, **params)
 
 
 def _appeal(ctx: Context, c: Command) -> None:
     if not c.reference:
         raise InvalidFeedback("no reference")
     fb = services.find_feedback(ctx.session, c.reference)
+    # The core sends the confirmation SMS, as it does for an appeal made by USSD.
     services.appeal_feedback(ctx.session, fb, ctx.phone, c.text, now=ctx.now)
-    target = fb.appeal_institution or fb.institution
-    ctx.reply(r.APPEALED, ref=fb.reference, inst=target.short_name(ctx.lang))
+
+
+def _add(ctx: Context, c: Command) -> None:
+    """``ONGEZA <ref> …``: the rest of a description the USSD screen had no room for."""
+    if not c.reference:
+        raise InvalidFeedback("no reference")
+    fb = services.find_feedback(ctx.session, c.reference)
+    try:
+        with ctx.session.begin_nested():
+            services.add_to_feedback(ctx.session, fb, ctx.phone, c.text, now=ctx.now)
+    except NotAllowed:
+        return ctx.reply(r.ADD_REFUSED, ref=fb.reference)
+    except InvalidFeedback:
+        return ctx.reply(r.ADD_TOO_LONG if c.text else r.ADD_USAGE, ref=fb.reference)
+    ctx.msg.feedback_id = fb.id
+    ctx.reply(r.ADDED, ref=fb.reference, n=len(fb.description))
 
 
 def _rate(ctx: Context, c: Command) -> None:
@@ -160,6 +183,11 @@ def _confirm(ctx: Context, c: Command) -> None:
     pending.feedback_id = ctx.msg.feedback_id
 
 
+def _greeting(ctx: Context, c: Command) -> None:
+    """"Asante sana", "habari": answered kindly, never filed nor offered as a complaint."""
+    ctx.reply(r.GREETING)
+
+
 def _unknown(ctx: Context, c: Command) -> None:
     ctx.reply(r.EMPTY if c.action == "empty" else r.KEPT)
 
@@ -168,7 +196,9 @@ HANDLERS: dict[str, Callable[[Context, Command], None]] = {
     "submit": _submit, "status": _status, "appeal": _appeal, "rate": _rate,
     "language": _language, "help": lambda ctx, c: ctx.reply(r.HELP),
     "stop": lambda ctx, c: _opt(ctx, True), "start": lambda ctx, c: _opt(ctx, False),
-    "yes": _confirm, "unknown": _unknown, "empty": _unknown,
+    "yes": _confirm, "unknown": _unknown, "empty": _unknown, "add": _add,
+    "greeting": _greeting,
 }
 _USAGE = {"submit": r.SUBMIT_USAGE, "status": r.STATUS_USAGE, "appeal": r.APPEAL_USAGE,
-          "language": r.LANGUAGE_USAGE, "yes": r.SUBMIT_USAGE, "rate": r.RATE_USAGE}
+          "language": r.LANGUAGE_USAGE, "yes": r.SUBMIT_USAGE, "rate": r.RATE_USAGE,
+          "add": r.ADD_USAGE}

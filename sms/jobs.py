@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.models import Event, InboundMessage, OutboundMessage, utcnow
+from core.notify import SENT_WHOLE
 from sms.replies import fit
 from sms.rows import updated
 from sms.sender import Permanent, Retryable, sender_for
@@ -60,7 +61,8 @@ def send_message(message_id: int) -> str:
             return "skipped"
         msg = session.get(OutboundMessage, message_id, populate_existing=True)
         assert msg is not None
-        msg.text = fit(msg.text)
+        if msg.purpose not in SENT_WHOLE:  # an answer goes whole, in as many parts as it needs
+            msg.text = fit(msg.text)
         try:
             provider_id = sender_for(current_app.config).send(msg.id, msg.phone, msg.text)
         except Permanent as exc:

@@ -33,6 +33,7 @@ OTHER_KEYWORDS = {
     "ANZA": ("start", "sw"), "START": ("start", "en"),
     "NDIYO": ("yes", "sw"), "NDIO": ("yes", "sw"), "YES": ("yes", "en"),
     "RATE": ("rate", "en"), "ALAMA": ("rate", "sw"),
+    "ONGEZA": ("add", "sw"), "ADD": ("add", "en"),
 }
 ANONYMOUS_WORDS = frozenset({"SIRI", "ANON", "ANONYMOUS", "ANONYMOUSLY"})
 LANGUAGE_WORDS = {"EN": "en", "ENG": "en", "ENGLISH": "en", "KIINGEREZA": "en",
@@ -43,6 +44,18 @@ EXACT_ONLY = frozenset({"ALAMA", "START"})
 BARE = frozenset({"help", "stop", "start", "yes"})
 MAX_BARE_WORDS = 2
 MIN_FUZZY = 5
+# A whole message of only these words is a greeting or thanks: answered, never filed.
+GREETING_WORDS = frozenset({
+    "ASANTE", "AHSANTE", "ASANTENI", "AHSANTENI", "SANA", "SHUKRANI", "NASHUKURU", "HABARI",
+    "YAKO", "ZAKO", "ZA", "ASUBUHI", "MCHANA", "JIONI", "MAMBO", "VIPI", "SALAMA", "JAMBO",
+    "HUJAMBO", "SHIKAMOO", "SALAAM", "HELLO", "HI", "HEY", "THANK", "THANKS", "YOU", "VERY",
+    "MUCH", "GOOD", "MORNING", "AFTERNOON", "EVENING", "DAY", "GREETINGS", "OK", "SAWA"})
+GREETING_STARTS = frozenset({"ASANTE", "AHSANTE", "ASANTENI", "AHSANTENI", "SHUKRANI",
+                             "NASHUKURU", "HABARI", "MAMBO", "SALAMA", "JAMBO", "HUJAMBO",
+                             "SHIKAMOO", "SALAAM", "HELLO", "HI", "HEY", "THANK", "THANKS",
+                             "GOOD", "GREETINGS"})
+ENGLISH_GREETINGS = frozenset({"HELLO", "HI", "HEY", "THANK", "THANKS", "GOOD", "GREETINGS"})
+MAX_GREETING_WORDS = 5
 MAX_INSTITUTION = 60
 MAX_INSTITUTION_WORDS = 8
 
@@ -60,7 +73,8 @@ _WORD = re.compile(r"[A-Za-z]+")
 class Command:
     """What a message asks for. ``lang`` is the language of its keyword, if it had one."""
 
-    action: str                      # submit status appeal help language stop yes rate
+    action: str                      # submit status appeal add help language stop yes rate
+    #                                  greeting
     kind: str | None = None          # ... unknown (no keyword) or empty
     anonymous: bool = False
     institution: str | None = None   # the part before the first ':' as typed
@@ -120,12 +134,14 @@ def parse(text: str) -> Command:
     m = _LEAD.match(stripped)
     meaning = TABLE.get(m.group(1).upper().translate(_LOOKALIKES)) if m else None
     if m is None or meaning is None:
-        return Command("unknown", text=" ".join(stripped.split()))
+        return _greeting(stripped) or Command("unknown", text=" ".join(stripped.split()))
     action, kind, lang = meaning
     rest = m.group(2)
     if action == "submit":
         return _submit(rest, kind, lang)
-    if action in ("status", "appeal", "rate"):
+    if action == "add" and _REFERENCE.match(rest) is None:  # "add water...": not a command
+        return Command("unknown", text=" ".join(stripped.split()))
+    if action in ("status", "appeal", "rate", "add"):
         return _with_reference(action, rest, lang)
     if action == "language":
         word = _WORD.search(rest)
@@ -134,6 +150,15 @@ def parse(text: str) -> Command:
     if len(rest.split()) > MAX_BARE_WORDS and action in BARE:
         return Command("unknown", text=" ".join(stripped.split()))
     return Command(action, lang=lang)
+
+
+def _greeting(text: str) -> Command | None:
+    """"Asante sana", "habari", "thank you": a few greeting words and nothing else."""
+    words = [w.upper() for w in re.findall(r"[^\W\d_]+|\d+", text)]
+    if (not words or len(words) > MAX_GREETING_WORDS or words[0] not in GREETING_STARTS
+            or not GREETING_WORDS.issuperset(words)):
+        return None
+    return Command("greeting", lang="en" if words[0] in ENGLISH_GREETINGS else "sw")
 
 
 def _digits(raw: str) -> str:
@@ -153,7 +178,9 @@ def _submit(rest: str, kind: str | None, lang: str) -> Command:
         if (candidate and len(candidate) <= MAX_INSTITUTION
                 and len(candidate.split()) <= MAX_INSTITUTION_WORDS
                 and not candidate.isdigit()):
-            institution, body = candidate, tail
+            # What follows the ':' is the citizen's text exactly, only its spacing evened.
+            return Command("submit", kind=kind, anonymous=anonymous, institution=candidate,
+                           text=" ".join(tail.split()), lang=lang)
     return Command("submit", kind=kind, anonymous=anonymous, institution=institution,
                    text=_clean(body), lang=lang)
 
@@ -168,4 +195,7 @@ def _with_reference(action: str, rest: str, lang: str) -> Command:
         if len(digits) == 11 and not after.strip() and digits[-1] in "12345":
             return Command("rate", reference=digits[:10], rating=int(digits[-1]), lang=lang)
         return Command("rate", reference=digits, rating=int(r.group(1)) if r else None, lang=lang)
+    if action == "add":  # the added words exactly as typed, like a description's
+        return Command(action, reference=digits, text=" ".join(after.lstrip(" :").split()),
+                       lang=lang)
     return Command(action, reference=digits, text=_clean(after), lang=lang)

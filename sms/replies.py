@@ -34,8 +34,8 @@ STATUS_USAGE = N_("To track, send STATUS and the 10-digit reference number.")
 APPEAL_USAGE = N_("To appeal, send APPEAL, the 10-digit reference number and your reason.")
 LANGUAGE_USAGE = N_("To change the language send LANGUAGE EN or LANGUAGE SW.")
 LANGUAGE_SET = N_("Language set to English. Send HELP for the keywords.")
-STOPPED = N_("You will get no more SMS from Mrejesho except answers to your feedback. "
-             "To get them again send START.")
+STOPPED = N_("You will get no more news SMS from Mrejesho; replies and answers to your own "
+             "feedback still come. To get news again send START.")
 STARTED = N_("You will get SMS from Mrejesho again. Send HELP for the keywords.")
 RATE_NONE = N_("There is no answer waiting for your rating.")
 RATE_WHICH = N_("Several answers await a rating: send the reference and 1-5, e.g. %(ref)s 4")
@@ -45,6 +45,18 @@ RATED_LOW = N_("Thank you for rating ref %(ref)s. Not satisfied? Send APPEAL %(r
                "your reason.")
 APPEALED = N_("Appeal of ref %(ref)s received. It goes to %(inst)s.")
 STATUS = N_("%(ref)s: %(kind)s to %(inst)s, sent %(date)s. Status: %(status)s.")
+STATUS_ESCALATED = N_("%(ref)s: %(kind)s to %(inst)s, %(date)s: %(status)s; escalated to "
+                      "%(up)s (late).")
+OVERSIGHT = N_("oversight")
+GREETING = N_("Hello, and thank you. To send feedback write e.g. COMPLAINT TANESCO: no power. "
+              "Send HELP for more.")
+TO_CENTRAL = N_("It went to the central desk, which sends it on to the right institution. Next "
+                "time name it before ':', e.g. COMPLAINT TANESCO: no power")
+ADDED = N_("Added to ref %(ref)s. It now has %(n)s letters.")
+ADD_TOO_LONG = N_("Not added: ref %(ref)s would pass 2000 letters. Send less.")
+ADD_REFUSED = N_("Only the number that sent ref %(ref)s may add to it, and only while it is "
+                 "open.")
+ADD_USAGE = N_("To add to your feedback send ADD, the 10-digit reference and the words to add.")
 
 ERRORS = {
     "rate_limited": N_("You have sent too many. Please try again later."),

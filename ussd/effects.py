@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import InvalidPhone, MrejeshoError
 from core.i18n import DEFAULT_LOCALE
-from core.models import Subscriber
+from core.models import Feedback, Subscriber
 from core.phones import normalise_phone
 from core.services import (
     Submission,
@@ -58,6 +58,18 @@ def run_effect(session: Session, effect: tuple[str, ...], state: State, phone: s
     return outcome
 
 
+def _tracked(feedback: Feedback, phone: str) -> Outcome:
+    """Kind, institution, status and date for anyone; the answer and an escalation only
+    for the number that sent it."""
+    own = bool(feedback.submitter_phone) and feedback.submitter_phone == phone_key(phone)
+    parent = feedback.institution.parent
+    escalated = (parent.code if parent else "-") if own and feedback.escalated else ""
+    return Outcome(reference=feedback.reference, kind=feedback.kind,
+                   institution=feedback.institution.code, status=feedback.status,
+                   date=feedback.created_at.strftime("%d/%m/%Y"),
+                   answer=(feedback.answer or "") if own else "", escalated_to=escalated)
+
+
 def _run(session: Session, effect: tuple[str, ...], state: State, phone: str) -> Outcome:
     name = effect[0]
     if name == "submit":
@@ -69,10 +81,7 @@ def _run(session: Session, effect: tuple[str, ...], state: State, phone: str) ->
             anonymous=d.anonymous, language=state.lang))
         return Outcome(reference=feedback.reference)
     if name == "track":
-        feedback = find_feedback(session, effect[1])
-        return Outcome(reference=feedback.reference, kind=feedback.kind,
-                       institution=feedback.institution.code, status=feedback.status,
-                       date=feedback.created_at.strftime("%d/%m/%Y"))
+        return _tracked(find_feedback(session, effect[1]), phone)
     if name == "appeal":
         feedback = find_feedback(session, effect[1])
         appeal_feedback(session, feedback, phone, effect[2])

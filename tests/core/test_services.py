@@ -98,7 +98,7 @@ def test_the_whole_life_of_a_feedback(session, make_feedback, make_officer) -> N
     assert kinds(feedback) == ["created", "viewed", "status_changed", "answered", "rated",
                                "appealed", "answered", "closed"]
     assert [e.actor for e in feedback.events if e.kind == "viewed"] == [officer.name]
-    assert sms_purposes(session, feedback) == ["reference", "answer", "answer"]
+    assert sms_purposes(session, feedback) == ["reference", "answer", "appealed", "answer"]
 
 
 def test_transfer_moves_back_to_received_and_names_both(session, make_feedback,
@@ -171,11 +171,13 @@ def test_events_are_append_only(session, make_feedback) -> None:
         session.flush()
 
 
-def test_opted_out_numbers_get_only_their_answers(session, make_feedback, make_officer) -> None:
+def test_opted_out_numbers_still_get_what_they_asked_for(session, make_feedback,
+                                                         make_officer) -> None:
+    """Issue 14: an opt-out stops campaigns and reminders, never the reference or answer."""
     from core.models import Subscriber
 
     session.add(Subscriber(phone="+255712345678", opted_out=True))
     session.commit()
     feedback = make_feedback()
     services.answer_feedback(session, feedback, make_officer(), "Jibu letu.")
-    assert sms_purposes(session, feedback) == ["answer"]
+    assert sms_purposes(session, feedback) == ["reference", "answer"]

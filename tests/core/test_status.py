@@ -27,4 +27,5 @@ def test_the_lifecycle_of_design_md() -> None:
     assert TRANSITIONS[Status.RECEIVED] >= {Status.IN_PROGRESS, Status.REJECTED}
     assert TRANSITIONS[Status.ANSWERED] == {Status.APPEALED, Status.CLOSED}
     assert TRANSITIONS[Status.APPEALED] == {Status.ANSWERED}
-    assert not TRANSITIONS[Status.CLOSED] and not TRANSITIONS[Status.REJECTED]
+    # An officer's close never takes away the appeal window (core.rights.appeal_open).
+    assert TRANSITIONS[Status.CLOSED] == {Status.APPEALED} and not TRANSITIONS[Status.REJECTED]

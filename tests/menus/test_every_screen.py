@@ -23,7 +23,7 @@ NAME = "Mwanaisha Abdallah Mohamed Kitwana Salim Mussa Juma Ramadhani Omar"[:40]
 VALID_REF = "123456789" + str(damm_digit("123456789"))
 INPUTS = {
     "search": ["TRA", "Wi", "Ha", "Ar", "Ta", "zz", "a", "Halmashauri ya Wilaya"],
-    "desc": ["ok", BODY[:180], "Bar*abara mbovu"],
+    "desc": ["ok", BODY[:180], "Bar*abara mbovu", BODY[:148]],  # two of 148 fill it
     "name": ["1", "J", NAME, NAME + "x" * 10],
     "track": ["123", VALID_REF, "0000000001"],
     "appeal": ["123", VALID_REF],
@@ -100,6 +100,8 @@ def test_every_effect_outcome_screen(menu: Menu, lang: str) -> None:
                           status=status, date="31/12/2026")
             check(menu.finish(replace(state, node="track"), ("track", VALID_REF), out)[1])
     check(menu.finish(state, ("submit",), Outcome(reference=VALID_REF))[1])
+    full = replace(state, draft=replace(state.draft, description="x" * 300))
+    check(menu.finish(full, ("submit",), Outcome(reference=VALID_REF))[1])
     check(menu.finish(state, ("appeal", VALID_REF, "x"), Outcome(reference=VALID_REF))[1])
     check(menu.finish(state, ("language", "en"), Outcome())[1])
     for code in [*texts.ERRORS, "rate_limited", "invalid_feedback", "whatever"]:
@@ -114,3 +116,30 @@ def test_reasons_fit_their_reserved_line() -> None:
     for lang in ("sw", "en"):
         for reason in texts.REASONS:
             assert len(translator(lang)._(reason)) <= texts.MAX_REASON, reason
+
+
+@pytest.mark.parametrize("lang", ["sw", "en"])
+def test_every_page_of_a_tracked_answer_fits(menu: Menu, lang: str) -> None:
+    """The sender's tracking: status (escalated or not), then every page of a long answer."""
+    directory = menu.directory
+    longest = max(directory.entries, key=lambda c: len(directory.label(c)))
+    answer = ("Tumeshughulikia ombi lako, karibu ofisini na kitambulisho " * 40)[:2000]
+    for up in ("", "-", longest):
+        for status in texts.STATUSES:
+            out = Outcome(reference=VALID_REF, kind="suggestion", institution=longest,
+                          status=status, date="31/12/2026", answer=answer, escalated_to=up)
+            state, screen = menu.finish(replace(new_state(lang), node="track"),
+                                        ("track", VALID_REF), out)
+            check(screen)
+            check(menu.finish(replace(new_state(lang), node="track"), ("track", VALID_REF),
+                              replace(out, answer=""))[1])
+            pages = 0
+            while True:
+                after, screen = menu.step(state, "98")
+                if not screen.effect:
+                    check(screen)  # "no next page" over the last one
+                    break
+                state, screen = menu.finish(state, screen.effect, out)
+                check(screen)
+                pages += 1
+            assert pages >= 20

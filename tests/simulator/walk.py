@@ -43,7 +43,8 @@ def submit_complaint(page) -> str:
     choices = [t._("Complaint"), t._("Search by name"), "TRA", t._("Go on"),
                t._("Known, with my number"), t._("Send")]
     typed = {t._("Type the first letters of the institution's name:"): "TRA",
-             t._("Describe it for %(inst)s:", inst="TRA"): DESCRIPTION,
+             t._("Describe it for %(inst)s (up to %(n)s letters):", inst="TRA", n=300):
+             DESCRIPTION,
              t._("Write your name, or 1 to skip:"): "Asha Said"}
     screen = dial(page, "*152*00*9*2#")
     for _hop in range(15):

@@ -39,9 +39,11 @@ def test_a_submission_reaches_its_institution_with_a_reference(
     [fb] = _feedback(session)
     assert (fb.institution.code, fb.description, fb.channel) == (code, description, "sms")
     assert fb.anonymous == (" anon " in text)
-    [reply] = outbox()
+    reply, *hint = outbox()
     assert reply.purpose == "reference" and fb.reference in reply.text
     assert fb.institution.short_name(fb.language) in reply.text
+    # Issue 14: the central desk is named, and how to name an institution next time.
+    assert [h.text for h in hint] == ([r.render("sw", r.TO_CENTRAL)] if code == "TRIAGE" else [])
     msg = session.scalar(select(InboundMessage))
     assert (msg.command, msg.feedback_id, msg.phone) == ("submit", fb.id, PHONE)
     assert msg.handled_at is not None
@@ -111,17 +113,17 @@ def test_yes_after_the_hour_confirms_nothing(post_sms, session, outbox) -> None:
     assert not _feedback(session)
 
 
-def test_stop_opts_out_except_answers_and_start_opts_back_in(
+def test_stop_opts_out_of_campaigns_only_and_start_opts_back_in(
         post_sms, session, outbox, make_officer) -> None:
+    """Issue 14: after STOP/ACHA an SMS submission still gets its reference, help its reply."""
     post_sms("ACHA")
     assert _last_text(outbox) == r.render("sw", r.STOPPED)
     assert session.scalar(select(Subscriber.opted_out).where(Subscriber.phone == PHONE))
-    before = len(outbox())
     post_sms("LALAMIKO TRA: Nimesubiri TIN kwa wiki tatu")
     [fb] = _feedback(session)
-    assert len(outbox()) == before  # no reference SMS to an opted-out number
+    assert outbox()[-1].purpose == "reference" and fb.reference in outbox()[-1].text
     post_sms("MSAADA")
-    assert len(outbox()) == before
+    assert _last_text(outbox) == r.render("sw", r.HELP)
     answer_feedback(session, fb, make_officer("TRA"), "TIN yako iko tayari ofisini")
     session.commit()
     assert outbox()[-1].purpose == "answer"  # the answer they asked for still reaches them

@@ -50,11 +50,28 @@ def test_a_keyword_in_any_case_and_wrapping_submits(keyword, wrap, lower, body) 
     assert command.text == " ".join(body.lstrip(" \t\r\n*:;.,!?#-_'\"()[]<>~=+/\\|").split())
 
 
+@pytest.mark.parametrize("text,institution,body", [
+    ("LALAMIKO SIRI TRA: -2+3", "TRA", "-2+3"),
+    ("COMPLAINT TRA: \"=SUM(A1)\" is what they wrote", "TRA", "\"=SUM(A1)\" is what they wrote"),
+    ("maoni TANESCO:   <b> *ok*  ", "TANESCO", "<b> *ok*"),
+    ("PONGEZI TRA: 'asante' +++", "TRA", "'asante' +++"),
+])
+def test_the_text_after_the_colon_is_kept_exactly(text, institution, body) -> None:
+    command = parse(text)
+    assert (command.institution, command.text) == (institution, body)
+
+
+@pytest.mark.parametrize("text", ["Asante sana", "asante", "Habari", "habari yako", "Mambo",
+                                  "thank you", "Thanks!", "Hello", "good morning", "Shikamoo"])
+def test_greetings_and_thanks_are_not_filed(text) -> None:
+    assert parse(text).action == "greeting"
+
+
 def test_short_keywords_are_never_guessed() -> None:
     """One edit from STOP or HALI lie ordinary words: an opt-out must be typed as such."""
     for typo in ("TOP", "SHOP", "STEP", "HALO", "HELL", "YET", "ACHE", "SALAMA"):
         assert typo not in TABLE
-        assert parse(typo).action == "unknown"
+        assert parse(typo).action in ("unknown", "greeting")  # "Salama" greets, never rates
 
 
 def test_the_parser_is_fast_enough_for_the_benchmark() -> None:

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from core import gsm
+from core.errors import InvalidFeedback
 from core.i18n import translator
 from core.models import Institution, OutboundMessage
 from core.services import answer_feedback, transfer_feedback
@@ -15,6 +16,8 @@ REF = "9999999999"
 ONE_SEGMENT = [r.HELP, r.KEPT, r.NOTHING_TO_CONFIRM, r.EMPTY, r.SUBMIT_USAGE, r.STATUS_USAGE,
                r.APPEAL_USAGE, r.LANGUAGE_USAGE, r.LANGUAGE_SET, r.STOPPED, r.STARTED,
                r.RATE_NONE, r.RATE_WHICH, r.RATE_USAGE, r.RATED, r.RATED_LOW, r.APPEALED, r.STATUS,
+               r.STATUS_ESCALATED, r.GREETING, r.TO_CENTRAL, r.ADDED, r.ADD_TOO_LONG,
+               r.ADD_REFUSED, r.ADD_USAGE,
                *r.ERRORS.values(), r.GENERIC_ERROR]
 
 
@@ -26,7 +29,7 @@ def longest_short_name(app) -> dict[str, str]:
 
 
 def worst(lang: str, names: dict[str, str]) -> dict[str, str]:
-    return {"ref": REF, "inst": names[lang], "date": "30/12/2026",
+    return {"ref": REF, "inst": names[lang], "date": "30/12/2026", "up": names[lang], "n": 2000,
             "kind": max((r.kind_name(lang, k) for k in r.KINDS), key=len),
             "status": max((r.status_name(lang, s) for s in r.STATUSES), key=len)}
 
@@ -52,23 +55,45 @@ def test_core_sms_with_worst_values_fit(lang, longest_short_name) -> None:
 
 
 @pytest.mark.parametrize("lang", ["sw", "en"])
-def test_a_maximum_length_answer_is_cut_to_two_segments_keeping_the_rating_line(
-        session, make_officer, make_feedback, lang) -> None:
+def test_a_long_answer_reaches_the_citizen_whole(session, make_officer, make_feedback,
+                                                 lang, run_jobs) -> None:
+    """Issue 14: a 563-character answer arrived as about 270; now every word goes out."""
     feedback = make_feedback(language=lang)
-    answer = ("Tumepokea malalamiko yako na “tumeshughulikia” — " + "maelezo marefu " * 200)
-    answer_feedback(session, feedback, make_officer("TRA"), answer[:2000])
+    answer = ("Tumepokea malalamiko yako na “tumeshughulikia” — " + "maelezo marefu " * 34)
+    answer = answer.strip() + " Mwisho wa jibu."
+    assert len(answer) >= 563
+    answer_feedback(session, feedback, make_officer("TRA"), answer)
     session.commit()
+    run_jobs()
+    session.expire_all()
     msg = session.scalar(select(OutboundMessage).where(OutboundMessage.purpose == "answer"))
-    assert gsm.is_gsm7(msg.text) and gsm.segments(msg.text) == 2
+    assert msg.status == "sent"
+    assert gsm.fold(" ".join(answer.split())) in msg.text and "..." not in msg.text
+    assert gsm.is_gsm7(msg.text) and gsm.segments(msg.text) == 5
     tail = translator(lang)._("Ref %(ref)s answer: %(answer)s To rate it reply %(ref)s and 1-5.",
                               ref=feedback.reference, answer="\x00").split("\x00")[1]
-    assert msg.text.endswith(tail) and "..." + tail in msg.text
-    short = make_feedback(language=lang, phone="0754000222")
-    answer_feedback(session, short, make_officer("TRA"), "Karibu ofisini kesho.")
+    assert msg.text.endswith(tail)
+
+
+def test_an_answer_that_cannot_go_whole_is_refused_with_the_reason(session, make_officer,
+                                                                  make_feedback) -> None:
+    feedback = make_feedback()
+    with pytest.raises(InvalidFeedback, match="needs 14 SMS; at most 8"):
+        answer_feedback(session, feedback, make_officer("TRA"), ("maelezo marefu " * 140)[:2000])
+    with pytest.raises(InvalidFeedback, match="outside GSM-7"):
+        answer_feedback(session, feedback, make_officer("TRA"), "Jibu \U0001F600 " * 90)
+    session.rollback()
+    assert feedback.status == "received" and feedback.answer is None
+
+
+def test_an_answer_outside_gsm7_goes_whole_as_ucs2(session, make_officer, make_feedback,
+                                                   run_jobs) -> None:
+    feedback = make_feedback()
+    answer_feedback(session, feedback, make_officer("TRA"), "Karibu ofisini ☺ kesho saa 3.")
     session.commit()
-    one = session.scalar(select(OutboundMessage).where(OutboundMessage.purpose == "answer",
-                                                       OutboundMessage.feedback_id == short.id))
-    assert gsm.segments(one.text) == 1 and "Karibu ofisini kesho." in one.text
+    msg = session.scalar(select(OutboundMessage).where(OutboundMessage.purpose == "answer"))
+    assert "Karibu ofisini ☺ kesho saa 3." in msg.text
+    assert gsm.cost(msg.text)[0] == "UCS-2"
 
 
 def test_a_transfer_to_the_longest_named_institution_fits(session, make_officer,

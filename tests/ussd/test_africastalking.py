@@ -40,11 +40,11 @@ def test_submit_a_complaint_with_a_star_in_the_text(at, session) -> None:
     assert desc.startswith("CON Eleza kwa ")
     assert "Umeandika herufi" in s.send("Maji*hayatoki tangu jana")
     more = s.send("2")
-    assert "Endelea kuandika" in more
+    assert "Ongeza: hadi herufi 275:" in more  # 300 less the 24 written and a space
     assert "Nijulikane kwa namba yangu" in s.send("kwa siku tatu", "1")
     s.send("1")                         # known, with my number
     confirm = s.send("Asha Juma")
-    assert '"Maji*hayatoki tangu jana kwa siku tatu"' in confirm
+    assert "\nMaji*hayatoki tangu jana kwa siku tatu\n" in confirm
     assert "Asha Juma" in confirm
     done = s.send("1")
     assert done.startswith("END Asante. Namba yako ya kumbukumbu ni ")
@@ -224,7 +224,9 @@ def test_rate_limited_submit_is_told_to_wait(at, make_feedback, session) -> None
 def test_delete_the_draft(at, redis_client) -> None:
     s = at()
     to_confirm(s)
-    assert s.send("2") == "END Rasimu yako imefutwa."
+    assert s.send("2").startswith("CON Futa rasimu hii?\n1 Ndiyo, futa\n2 Hapana, ibaki")
+    assert redis_client.get(f"ussd:d:{PHONE}") is not None  # asked once, nothing gone yet
+    assert s.send("1") == "END Rasimu yako imefutwa."
     assert redis_client.get(f"ussd:d:{PHONE}") is None
 
 
