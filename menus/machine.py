@@ -17,6 +17,7 @@ from core.i18n import translator
 from core.references import parse_reference
 
 from menus import texts
+from menus.choose import FIRST_REGION_CHOICE
 from menus.screens import BACK, HOME, MORE, Screen, compose, kind_name, list_body, page_count, pick
 from menus.state import Draft, State
 
@@ -24,9 +25,10 @@ MIN_TEXT = 3
 MAX_DESCRIPTION = 300   # over USSD: two screens or more, and the session stays under 1 KB
 MAX_NAME = 40
 MAX_LETTERS = 20
-FLOW = frozenset({"group", "list", "search", "desc", "desc_more", "identity", "name", "confirm"})
+FLOW = frozenset({"group", "index", "list", "search", "desc", "desc_more", "identity", "name",
+                  "confirm"})
 TEXT_NODES = frozenset({"search", "desc", "name", "track", "appeal", "reason"})
-GROUPS = ("g:ministry", "g:regional_secretariat", "r", "g:agency")
+GROUPS = {"1": "ministry", "2": "agency"}
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,8 @@ class Menu:
         self.renderer = Renderer(directory)
         self._handlers: dict[str, Handler] = {
             "root": self._root, "gov": self._gov, "home": self._home, "resume": self._resume,
-            "group": self._group, "list": self._list, "search": self._search,
+            "group": self._group, "index": self._index, "list": self._list,
+            "search": self._search,
             "desc": self._desc, "desc_more": self._desc_more, "identity": self._identity,
             "name": self._name, "confirm": self._confirm, "track": self._track,
             "appeal": self._appeal, "reason": self._reason, "lang": self._lang}
@@ -121,17 +124,32 @@ class Menu:
         return self._again(state, texts.INVALID_CHOICE)
 
     def _group(self, state: State, choice: str) -> tuple[State, Screen]:
-        if choice in ("1", "2", "3", "4"):
-            return self._go(state, "list", 0, GROUPS[int(choice) - 1])
-        if choice == "5":
+        chooser = self.renderer.chooser
+        if choice in GROUPS:
+            group = GROUPS[choice]
+            if chooser.group_fits(state.lang, group):
+                return self._go(state, "list", 0, "g:" + group)
+            return self._go(state, "index", 0, group)
+        if choice == "3":
             return self._go(state, "search")
-        if choice == "6" and self.directory.triage:
+        if choice == "4" and self.directory.triage:
             return self._chosen(state, self.directory.triage)
+        run = int(choice) - FIRST_REGION_CHOICE if choice.isdigit() else -1
+        if 0 <= run < len(chooser.region_runs()):
+            return self._go(state, "list", 0, f"R:{run}")
+        if any(ch.isalpha() for ch in choice):  # letters typed here: search at once
+            return self._search(state.go("search"), choice)
+        return self._again(state, texts.INVALID_CHOICE)
+
+    def _index(self, state: State, choice: str) -> tuple[State, Screen]:
+        n = int(choice) if choice.isdigit() else 0
+        if 1 <= n <= len(self.renderer.chooser.runs(state.lang, state.arg)):
+            return self._go(state, "list", 0, f"b:{state.arg}:{n - 1}")
         return self._again(state, texts.INVALID_CHOICE)
 
     def _list(self, state: State, choice: str) -> tuple[State, Screen]:
         title, codes = self.renderer.list_items(state)
-        labels = self.renderer.labels(state.arg, codes)
+        labels = self.renderer.labels(state.lang, state.arg, codes)
         if choice == MORE:
             if state.page + 1 >= page_count(state.lang, title, labels):
                 return self._again(state, texts.NO_MORE)
@@ -139,7 +157,7 @@ class Menu:
         index = pick(state.lang, title, labels, state.page, choice)
         if index is None:
             return self._again(state, texts.INVALID_CHOICE)
-        if state.arg == "r":
+        if state.arg.startswith("R:"):
             return self._go(state, "list", 0, "c:" + codes[index])
         return self._chosen(state, codes[index])
 
@@ -151,7 +169,7 @@ class Menu:
         letters = " ".join(choice.split())[:MAX_LETTERS]
         if len(letters) < 2:
             return self._again(state, texts.TOO_SHORT)
-        if not self.directory.search(letters):
+        if not self.directory.search(letters, state.lang):
             return self._again(state, texts.NO_MATCH)
         return self._go(state, "list", 0, "q:" + letters)
 

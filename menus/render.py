@@ -12,6 +12,7 @@ from core.directory import Directory
 from core.i18n import translator
 
 from menus import texts
+from menus.choose import Chooser
 from menus.screens import BODY_MAX, Screen, compose, footer, kind_name, list_body, preview
 from menus.state import State
 
@@ -49,42 +50,26 @@ def static_body(lang: str, node: str) -> str:
 class Renderer:
     def __init__(self, directory: Directory) -> None:
         self.directory = directory
-        self._labels: dict[str, tuple[str, ...]] = {}
+        self.chooser = Chooser(directory)
 
     def body(self, state: State) -> str:
         node = state.node
         method = getattr(self, "_" + node, None)
         return method(state) if method else static_body(state.lang, node)
 
-    def labels(self, arg: str, codes: tuple[str, ...]) -> tuple[str, ...]:
-        found = self._labels.get(arg)
-        if found is None:
-            if arg == "r":
-                found = tuple(label for _, label in self.directory.regions)
-            else:
-                found = tuple(self.directory.label(c) for c in codes)
-            if not arg.startswith("q:"):
-                self._labels[arg] = found
-        return found
+    def labels(self, lang: str, arg: str, codes: tuple[str, ...]) -> tuple[str, ...]:
+        return self.chooser.labels(lang, arg, codes)
 
     def list_items(self, state: State) -> tuple[str, tuple[str, ...]]:
-        """The title and the codes the list ``state.arg`` shows."""
-        t, arg, d = translator(state.lang), state.arg, self.directory
-        if arg == "r":
-            return t._("Councils: choose the region"), tuple(c for c, _ in d.regions)
-        if arg.startswith("c:"):
-            title = t._("Councils of %(region)s", region=d.region_label(arg[2:]))
-            return title, d.councils.get(arg[2:], ())
-        if arg.startswith("q:"):
-            return t._("Found:"), d.search(arg[2:])
-        titles = {"g:ministry": t._("Ministries"),
-                  "g:regional_secretariat": t._("Regional secretariats"),
-                  "g:agency": t._("Agencies and departments")}
-        return titles.get(arg, ""), d.groups.get(arg[2:], ())
+        return self.chooser.list_items(state)
 
     def _list(self, state: State) -> str:
         title, codes = self.list_items(state)
-        return list_body(state.lang, title, self.labels(state.arg, codes), state.page)
+        return list_body(state.lang, title, self.labels(state.lang, state.arg, codes),
+                         state.page)
+
+    def _index(self, state: State) -> str:
+        return self.chooser.index_body(state)
 
     def _resume(self, state: State) -> str:
         t, d = translator(state.lang), state.draft
@@ -93,14 +78,7 @@ class Renderer:
         return "\n".join([head, "1 " + t._("Continue it"), "2 " + t._("Start again")])
 
     def _group(self, state: State) -> str:
-        t = translator(state.lang)
-        assert state.draft is not None
-        lines = [t._("%(kind)s: choose the institution", kind=kind_name(state.lang,
-                                                                           state.draft.kind)),
-                 "1 " + t._("Ministry"), "2 " + t._("Region"), "3 " + t._("Council"),
-                 "4 " + t._("Agency"), "5 " + t._("Search by name"),
-                 "6 " + t._("I do not know"), footer(state.lang, False)]
-        return "\n".join(lines)
+        return self.chooser.group_body(state)
 
     def _desc(self, state: State) -> str:
         t, d = translator(state.lang), state.draft
@@ -108,14 +86,16 @@ class Renderer:
         if state.arg == "more":
             head = t._("Continue writing (%(n)s letters so far):", n=len(d.description))
         else:
-            head = t._("Describe it for %(inst)s:", inst=self.directory.label(d.institution))
+            head = t._("Describe it for %(inst)s:",
+                       inst=self.directory.label(d.institution, state.lang))
         return head + "\n" + footer(state.lang, False)
 
     def _desc_more(self, state: State) -> str:
         t, d = translator(state.lang), state.draft
         assert d is not None
         return "\n".join([t._("You wrote %(n)s letters.", n=len(d.description)),
-                          "1 " + t._("Go on"), "2 " + t._("Add more"), footer(state.lang, False)])
+                          "1 " + t._("Next: who is sending"), "2 " + t._("Add more"),
+                          footer(state.lang, False)])
 
     def _confirm(self, state: State) -> str:
         t, d = translator(state.lang), state.draft
@@ -123,7 +103,7 @@ class Renderer:
         who = t._("anonymous") if d.anonymous else (d.name or t._("with your number"))
         tail = "\n".join(["1 " + t._("Send"), "2 " + t._("Delete"), footer(state.lang, False)])
         head = t._("%(kind)s to %(inst)s, %(who)s:", kind=kind_name(state.lang, d.kind),
-                   inst=self.directory.label(d.institution), who=preview(who, 24))
+                   inst=self.directory.label(d.institution, state.lang), who=preview(who, 24))
         room = BODY_MAX - texts.MAX_REASON - 1 - len(head) - len(tail) - 4
         return f"{head}\n\"{preview(d.description, room)}\"\n{tail}"
 
@@ -140,7 +120,7 @@ class Renderer:
         text = t._("%(ref)s: %(kind)s to %(inst)s, sent %(date)s. Status: %(status)s.",
                    ref=getattr(out, "reference", ""), kind=kind_name(state.lang,
                                                                    getattr(out, "kind", "")),
-                   inst=self.directory.label(getattr(out, "institution", "")),
+                   inst=self.directory.label(getattr(out, "institution", ""), state.lang),
                    date=getattr(out, "date", ""),
                    status=t._(texts.STATUSES.get(status, status)))
         return Screen(compose(state.lang, "", text), end=True)
