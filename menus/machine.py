@@ -25,8 +25,9 @@ MIN_TEXT = 3
 MAX_DESCRIPTION = 300   # over USSD: two screens or more, and the session stays under 1 KB
 MAX_NAME = 40
 MAX_LETTERS = 20
+BY_SMS = "1"   # on the description prompt: the text will come by SMS (issue 21)
 FLOW = frozenset({"group", "index", "list", "search", "desc", "desc_more", "identity", "name",
-                  "confirm"})
+                  "confirm", "by_sms"})
 TEXT_NODES = frozenset({"search", "desc", "name", "track", "appeal", "reason"})
 GROUPS = {"1": "ministry", "2": "agency"}
 
@@ -41,6 +42,8 @@ class Outcome:
     institution: str = ""
     status: str = ""
     date: str = ""
+    sms_code: str = ""      # a draft completed by SMS: its code, and the number to send to
+    to: str = ""
 
 
 Handler = Callable[[State, str], tuple[State, Screen]]
@@ -60,7 +63,8 @@ class Menu:
             "search": self._search,
             "desc": self._desc, "desc_more": self._desc_more, "identity": self._identity,
             "name": self._name, "confirm": self._confirm, "track": self._track,
-            "appeal": self._appeal, "reason": self._reason, "lang": self._lang}
+            "appeal": self._appeal, "reason": self._reason, "lang": self._lang,
+            "by_sms": self._by_sms}
 
     # -- the machine ------------------------------------------------------------------
     def step(self, state: State, raw: str) -> tuple[State, Screen]:
@@ -177,6 +181,8 @@ class Menu:
     def _desc(self, state: State, text: str) -> tuple[State, Screen]:
         assert state.draft is not None
         clean = " ".join(text.split())
+        if clean == BY_SMS and state.arg != "more":
+            return self._go(state, "by_sms")
         if len(clean) < MIN_TEXT:
             return self._again(state, texts.TOO_SHORT)
         old = state.draft.description if state.arg == "more" else ""
@@ -203,6 +209,12 @@ class Menu:
         if choice == "2":
             draft = replace(state.draft, anonymous=True, named=False, name="")
             return self._go(replace(state, draft=draft), "confirm")
+        return self._again(state, texts.INVALID_CHOICE)
+
+    def _by_sms(self, state: State, choice: str) -> tuple[State, Screen]:
+        """The description will come by SMS: only who is sending is left to ask."""
+        if choice in ("1", "2"):
+            return state, Screen("", effect=("sms_draft", "1" if choice == "2" else ""))
         return self._again(state, texts.INVALID_CHOICE)
 
     def _name(self, state: State, text: str) -> tuple[State, Screen]:
@@ -269,6 +281,8 @@ class Menu:
             return state, Screen(compose(state.lang, "", t._(message)), end=True)
         if name == "submit":
             return replace(state, draft=None), self.renderer.submitted(state, out)
+        if name == "sms_draft":  # the draft now waits in the SMS channel, not for a redial
+            return replace(state, draft=None), self.renderer.awaiting_sms(state, out)
         if name == "track":
             return state, self.renderer.tracked(state, out)
         return state, Screen(compose(state.lang, "", t._(

@@ -88,6 +88,7 @@ class Renderer:
         else:
             head = t._("Describe it for %(inst)s:",
                        inst=self.directory.label(d.institution, state.lang))
+            head += "\n1 " + t._("Send it by SMS instead")
         return head + "\n" + footer(state.lang, False)
 
     def _desc_more(self, state: State) -> str:
@@ -106,6 +107,19 @@ class Renderer:
                    inst=self.directory.label(d.institution, state.lang), who=preview(who, 24))
         room = BODY_MAX - texts.MAX_REASON - 1 - len(head) - len(tail) - 4
         return f"{head}\n\"{preview(d.description, room)}\"\n{tail}"
+
+    def _by_sms(self, state: State) -> str:
+        t = translator(state.lang)
+        return "\n".join([t._("The description by SMS. Who is sending?"),
+                          "1 " + t._("Known, with my number"), "2 " + t._("Anonymous"),
+                          footer(state.lang, False)])
+
+    def awaiting_sms(self, state: State, out: object) -> Screen:
+        t = translator(state.lang)
+        text = t._("Send an SMS to %(to)s: %(code)s, a space and your description, within "
+                   "30 minutes. Or reply to our SMS. The reference comes by SMS.",
+                   to=getattr(out, "to", ""), code=getattr(out, "sms_code", ""))
+        return Screen(compose(state.lang, "", text), end=True)
 
     def submitted(self, state: State, out: object) -> Screen:
         t = translator(state.lang)

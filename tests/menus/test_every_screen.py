@@ -23,7 +23,7 @@ NAME = "Mwanaisha Abdallah Mohamed Kitwana Salim Mussa Juma Ramadhani Omar"[:40]
 VALID_REF = "123456789" + str(damm_digit("123456789"))
 INPUTS = {
     "search": ["TRA", "Wi", "Ha", "Ar", "Ta", "zz", "a", "Halmashauri ya Wilaya"],
-    "desc": ["ok", BODY[:180], "Bar*abara mbovu"],
+    "desc": ["ok", "1", BODY[:180], "Bar*abara mbovu"],
     "name": ["1", "J", NAME, NAME + "x" * 10],
     "track": ["123", VALID_REF, "0000000001"],
     "appeal": ["123", VALID_REF],
@@ -100,6 +100,7 @@ def test_every_effect_outcome_screen(menu: Menu, lang: str) -> None:
                           status=status, date="31/12/2026")
             check(menu.finish(replace(state, node="track"), ("track", VALID_REF), out)[1])
     check(menu.finish(state, ("submit",), Outcome(reference=VALID_REF))[1])
+    check(menu.finish(state, ("sms_draft", "1"), Outcome(sms_code="9999", to="15200999"))[1])
     check(menu.finish(state, ("appeal", VALID_REF, "x"), Outcome(reference=VALID_REF))[1])
     check(menu.finish(state, ("language", "en"), Outcome())[1])
     for code in [*texts.ERRORS, "rate_limited", "invalid_feedback", "whatever"]:
