@@ -130,3 +130,21 @@ def test_bahi_and_pangani_are_five_screens_by_the_lists(menu: Menu) -> None:
     for lang in ("sw", "en"):
         found = by_lists(menu, lang)
         assert found["LGA-BAHI-DC"] <= 5 and found["LGA-PANGANI-DC"] <= 6
+
+
+def test_english_lists_show_no_swahili_name(menu: Menu) -> None:
+    """Every list a citizen reads in English names institutions in English, and back."""
+    d = menu.directory
+    for lang, other in (("en", "sw"), ("sw", "en")):
+        shown: set[str] = set()
+        for arg in ["g:ministry", "g:agency", *(f"c:{code}" for code, _ in d.regions)]:
+            state = replace(new_state(lang), node="list", arg=arg)
+            _title, codes = menu.renderer.list_items(state)
+            shown.update(menu.renderer.labels(lang, arg, codes))
+        foreign = {d.list_label(c, other) for c in d.entries} - \
+            {d.list_label(c, lang) for c in d.entries}
+        foreign |= {d.label(c, other) for c in d.entries} - {d.label(c, lang) for c in d.entries}
+        assert shown and not shown & foreign, shown & foreign
+    assert d.label("MOWATER", "en") == "Ministry of Water"
+    assert d.label("LGA-DODOMA-CC", "sw") == "Dodoma Jiji"
+    assert (d.label("RITA", "sw"), d.label("RITA", "en")) == ("RITA vyeti", "RITA certificates")
