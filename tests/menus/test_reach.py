@@ -148,3 +148,15 @@ def test_english_lists_show_no_swahili_name(menu: Menu) -> None:
     assert d.label("MOWATER", "en") == "Ministry of Water"
     assert d.label("LGA-DODOMA-CC", "sw") == "Dodoma Jiji"
     assert (d.label("RITA", "sw"), d.label("RITA", "en")) == ("RITA vyeti", "RITA certificates")
+
+
+def test_poster_dial_through_lands_on_each_region(menu: Menu) -> None:
+    """``*152*00*9*2*<kind>*<run>*<n>#`` as the README's poster table prints it."""
+    from menus.choose import FIRST_REGION_CHOICE
+    runs = menu.renderer.chooser.region_runs()
+    for i, (code, place) in enumerate(menu.directory.regions):
+        run = next(n for n, r in enumerate(runs) if r.start <= i < r.stop)
+        state = new_state("sw")
+        for digit in ["9", "2", "1", str(FIRST_REGION_CHOICE + run), str(i - runs[run].start + 1)]:
+            state, screen = menu.step(state, digit)
+        assert screen.body.startswith(f"CON {place}:\n1 ") and state.arg == f"c:{code}"
