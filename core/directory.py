@@ -73,7 +73,7 @@ class Directory:
     entries: dict[str, Entry]
     groups: dict[str, tuple[str, ...]]          # "<locale>:<group>" -> codes, by list label
     regions: tuple[tuple[str, str], ...]        # (region code, place name), by place name
-    councils: dict[str, tuple[str, ...]]         # region code -> its secretariat, then councils
+    councils: dict[str, tuple[str, ...]]         # region code -> its secretariat, then offices
     triage: str | None = None
     _search_index: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
@@ -146,7 +146,10 @@ def build_directory(institutions: list[Institution]) -> Directory:
     secretariats = [e for e in entries.values() if e.kind == "regional_secretariat"]
     regions = tuple(sorted(((e.code, _place(e)) for e in secretariats), key=lambda r: r[1]))
     by_place = sorted(entries.values(), key=lambda e: e.list_label("sw").lower())
-    councils = {code: (code, *(e.code for e in by_place if e.kind == "lga" and e.region == code))
+    # A region's list: its secretariat, then every other office of the region, councils
+    # and whatever regional kind a later directory adds, so each stays reachable.
+    councils = {code: (code, *(e.code for e in by_place if e.region == code
+                               and e.kind != "regional_secretariat"))
                 for code, _ in regions}
     triage = next((e.code for e in by_place if e.kind == "triage"), None)
     index = tuple((key, e.code) for e in by_place for key in e.keys)

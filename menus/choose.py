@@ -32,7 +32,8 @@ RUN_SLOT = "XXX-XXX"  # the longest run label a title is planned for
 FIRST_REGION_CHOICE = 5
 GROUP_TITLES = {"ministry": N_("Ministries %(letters)s:"),
                 "agency": N_("Agencies %(letters)s:")}
-WHOLE_TITLES = {"ministry": N_("Ministries"), "agency": N_("Agencies and departments")}
+WHOLE_TITLES = {"ministry": N_("Ministries"), "agency": N_("Agencies and departments"),
+                "regional_secretariat": N_("Regional secretariats")}
 INDEX_TITLES = {"ministry": N_("Ministries: first letters"),
                 "agency": N_("Agencies: first letters")}
 
@@ -79,8 +80,9 @@ class Chooser:
                 return "", ()
             title = t._(GROUP_TITLES.get(group, "%(letters)s:"), letters=chosen.label)
             return title, d.group(lang, group)[chosen.start:chosen.stop]
-        group = arg[2:]
-        return t._(WHOLE_TITLES.get(group, "")), d.group(lang, group)
+        if arg.startswith("g:") and arg[2:] in WHOLE_TITLES:
+            return t._(WHOLE_TITLES[arg[2:]]), d.group(lang, arg[2:])
+        return "", ()  # a list this snapshot no longer has (a draft kept across a deploy)
 
     # -- letter ranges -----------------------------------------------------------------
     def group_fits(self, lang: str, group: str) -> bool:

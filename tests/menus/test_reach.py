@@ -160,3 +160,17 @@ def test_poster_dial_through_lands_on_each_region(menu: Menu) -> None:
         for digit in ["9", "2", "1", str(FIRST_REGION_CHOICE + run), str(i - runs[run].start + 1)]:
             state, screen = menu.step(state, digit)
         assert screen.body.startswith(f"CON {place}:\n1 ") and state.arg == f"c:{code}"
+
+
+@pytest.mark.parametrize("arg", ["r", "g:regional_secretariat", "b:agency:99", "R:9", "c:NOPE"])
+def test_a_list_kept_in_a_draft_across_a_deploy_still_renders(menu: Menu, arg: str) -> None:
+    """A draft (30 minutes in Redis) may name a list the new snapshot does not have."""
+    draft = Draft(kind="complaint", node="list", arg=arg)
+    state, screen = menu.home(new_state("sw", draft))
+    state, screen = menu.step(state, "1")                     # continue it
+    assert state.node == "list" and len(screen.body) <= 160
+    state, screen = menu.step(state, "1")                     # picked, or told it cannot be
+    assert (state.node, bool(state.error)) in (("list", True), ("desc", False))
+    assert len(screen.body) <= 160
+    state, screen = menu.step(state, "00")
+    assert state.node == "home"

@@ -118,3 +118,19 @@ def test_sms_names_the_institution_in_the_citizens_language(session, post_sms, o
     post_sms("LALAMIKO TANROADS: shimo barabarani", phone=OTHER)
     assert "sent to TANROADS roads" in outbox(purpose="reference")[0].text
     assert "TANROADS barabara" in outbox(OTHER, purpose="reference")[0].text
+
+
+def test_the_prompt_sms_fits_one_segment_for_every_institution_and_kind(session) -> None:
+    from core import gsm
+    from core.models import Institution
+    from menus.screens import kind_name
+    from menus.texts import KIND_ORDER
+    names = {lang: max((i.short_name(lang) for i in session.scalars(select(Institution))),
+                       key=len) for lang in ("sw", "en")}
+    for lang, inst in names.items():
+        for kind in KIND_ORDER:
+            text = translator(lang)._(
+                "Mrejesho: reply to this SMS with your description of the %(kind)s to "
+                "%(inst)s, or send %(code)s and the text to %(to)s, within 30 minutes.",
+                kind=kind_name(lang, kind).lower(), inst=inst, code="0000", to="15200")
+            assert gsm.is_gsm7(text) and gsm.segments(text) == 1, (len(text), text)
