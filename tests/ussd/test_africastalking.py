@@ -162,7 +162,7 @@ def test_language_is_remembered_for_the_number(at, session) -> None:
 def test_english_submit(at, session) -> None:
     s = at()
     s.dial("9*2*8*2")
-    s.send("5", "4", "1", "Good service at the office", "1", "2")
+    s.send("5", "4", "Good service at the office", "1", "2")   # opinion, the central desk
     assert s.send("1").startswith("END Thank you. Your reference number is ")
     assert session.scalar(select(Feedback.language)) == "en"
 

@@ -19,7 +19,7 @@ from web.migrate import upgrade
 def test_dropped_session_keeps_the_draft_and_a_redial_continues_it(at, session) -> None:
     first = at()
     first.dial("9*2")
-    first.send("2", "4", "1", "Ofisi ifunguliwe*saa mbili asubuhi")   # a suggestion
+    first.send("2", "4", "Ofisi ifunguliwe*saa mbili asubuhi")   # a suggestion, the desk
     assert first.end().status_code == 200                              # dropped: Incomplete
     assert first.end().status_code == 200                              # the notice, retried
     sms = session.scalars(select(OutboundMessage)).all()
