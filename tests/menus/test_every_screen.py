@@ -51,7 +51,7 @@ def key(menu: Menu, state: State) -> tuple[object, ...]:
     return (state.lang, state.node, state.page, state.arg, state.error, state.offer, draft)
 
 
-def walk(menu: Menu, start: State) -> int:
+def walk(menu: Menu, start: State, nodes: set[str] | None = None) -> int:
     seen: set[tuple[object, ...]] = set()
     queue = deque([start])
     screens = 0
@@ -63,6 +63,9 @@ def walk(menu: Menu, start: State) -> int:
                 continue
             check(screen)
             screens += 1
+            if nodes is not None:
+                nodes.add(after.node if after.arg[:2] not in ("R:", "b:", "c:") else
+                          f"{after.node}:{after.arg[:1]}")
             if not screen.end and key(menu, after) not in seen:
                 seen.add(key(menu, after))
                 queue.append(after)
@@ -72,7 +75,10 @@ def walk(menu: Menu, start: State) -> int:
 @pytest.mark.parametrize("lang", ["sw", "en"])
 def test_every_reachable_screen_fits_and_is_gsm7(menu: Menu, lang: str) -> None:
     check(menu.show(new_state(lang)))
-    assert walk(menu, new_state(lang)) > 300
+    nodes: set[str] = set()
+    assert walk(menu, new_state(lang), nodes) > 300
+    # issue 21's screens: letter ranges, runs of regions, a region's list, description by SMS
+    assert {"index", "list:R", "list:b", "list:c", "by_sms"} <= nodes, nodes
 
 
 @pytest.mark.parametrize("lang", ["sw", "en"])
