@@ -15,11 +15,12 @@ from bench.settings import Settings
 # The walk a citizen makes before choosing a kind: root menu, 9, e-Mrejesho, Lalamiko.
 DEFAULT_HOPS = ["", "9", "9*2", "9*2*1"]
 DESCRIPTION = "Maji hayatoki kwa wiki mbili mtaa wa Mbezi, tumeomba msaada mara tatu"
-_D = "9*2*1*1*1*" + DESCRIPTION
-# A whole complaint: kind, Wizara, the first ministry, the text, go on, with my number,
-# skip the name, send. The last hop is the submit (SQL insert, Events, enqueue).
-SUBMIT_WALK = ["", "9", "9*2", "9*2*1", "9*2*1*1", "9*2*1*1*1", _D, _D + "*1", _D + "*1*1",
-               _D + "*1*1*1", _D + "*1*1*1*1"]
+_D = "9*2*1*1*1*1*" + DESCRIPTION
+# A whole complaint: kind, Wizara, its first letter range, the first ministry, the text, go
+# on, with my number, skip the name, send. The last hop is the submit (SQL insert, Events,
+# enqueue).
+SUBMIT_WALK = ["", "9", "9*2", "9*2*1", "9*2*1*1", "9*2*1*1*1", "9*2*1*1*1*1", _D,
+               _D + "*1", _D + "*1*1", _D + "*1*1*1", _D + "*1*1*1*1"]
 WARMUP_SECONDS = 2
 ROUNDS = 2
 SECTION = "ussd"

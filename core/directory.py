@@ -24,16 +24,22 @@ GROUP_KINDS: dict[str, tuple[str, ...]] = {
 }
 LABEL_MAX = 24
 MAX_RESULTS = 60
-REGION_PREFIXES = ("Mkoa wa ", "Sekretarieti ya Mkoa wa ")
+# What a list's title already says, left off its items (issue 21: the place first).
+LIST_PREFIXES: dict[str, tuple[str, ...]] = {
+    "ministry": ("Wizara ya ", "Ministry of "),
+    "regional_secretariat": ("Mkoa wa ", "Sekretarieti ya Mkoa wa "),
+}
+LIST_SUFFIXES: dict[str, tuple[str, ...]] = {"regional_secretariat": (" Region",)}
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One institution as a menu shows it: a short GSM-7 label and its full names."""
+    """One institution as a menu shows it: short names per language and its full names."""
 
     code: str
     kind: str
-    label: str
+    short_sw: str
+    short_en: str
     name_sw: str
     name_en: str
     region: str | None
@@ -42,34 +48,61 @@ class Entry:
     def name(self, locale: str) -> str:
         return self.name_en if locale == "en" else self.name_sw
 
+    def short(self, locale: str) -> str:
+        return self.short_en if locale == "en" else self.short_sw
+
+    def list_label(self, locale: str) -> str:
+        """The name in a list whose title already says the kind: "Maji", not "Wizara ya Maji"."""
+        text = self.short(locale)
+        for prefix in LIST_PREFIXES.get(self.kind, ()):
+            if text.startswith(prefix) and len(text) > len(prefix):
+                text = text[len(prefix):]
+        for suffix in LIST_SUFFIXES.get(self.kind, ()):
+            if text.endswith(suffix) and len(text) > len(suffix):
+                text = text[:-len(suffix)]
+        return shorten(text)
+
+    def label(self, locale: str) -> str:
+        """The name a screen shows on its own, within LABEL_MAX: whole if it fits."""
+        text = to_gsm7(" ".join(self.short(locale).split()))
+        return text if len(text) <= LABEL_MAX else self.list_label(locale)
+
 
 @dataclass(frozen=True)
 class Directory:
     entries: dict[str, Entry]
-    groups: dict[str, tuple[str, ...]]
-    regions: tuple[tuple[str, str], ...]        # (region code, label), by label
-    councils: dict[str, tuple[str, ...]]         # region code -> council codes
+    groups: dict[str, tuple[str, ...]]          # "<locale>:<group>" -> codes, by list label
+    regions: tuple[tuple[str, str], ...]        # (region code, place name), by place name
+    councils: dict[str, tuple[str, ...]]         # region code -> its secretariat, then offices
     triage: str | None = None
     _search_index: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
     def get(self, code: str) -> Entry | None:
         return self.entries.get(code)
 
-    def label(self, code: str) -> str:
+    def label(self, code: str, locale: str = "sw") -> str:
         entry = self.entries.get(code)
-        return entry.label if entry else code
+        return entry.label(locale) if entry else code
+
+    def list_label(self, code: str, locale: str = "sw") -> str:
+        entry = self.entries.get(code)
+        return entry.list_label(locale) if entry else code
+
+    def group(self, locale: str, name: str) -> tuple[str, ...]:
+        return self.groups.get(f"{'en' if locale == 'en' else 'sw'}:{name}", ())
 
     def region_label(self, region: str) -> str:
         return dict(self.regions).get(region, region)
 
-    def search(self, letters: str) -> tuple[str, ...]:
+    def search(self, letters: str, locale: str = "sw") -> tuple[str, ...]:
         """Codes whose name, a short name or a word of one starts with ``letters``."""
         q = " ".join(letters.lower().split())
         if not q:
             return ()
         exact = [code for key, code in self._search_index if key == q]
         rest = [code for key, code in self._search_index if key.startswith(q)]
-        found = list(dict.fromkeys(exact + sorted(rest, key=lambda c: self.entries[c].label)))
+        by_label = sorted(rest, key=lambda c: self.entries[c].list_label(locale).lower())
+        found = list(dict.fromkeys(exact + by_label))
         return tuple(found[:MAX_RESULTS])
 
 
@@ -78,41 +111,49 @@ def shorten(text: str, limit: int = LABEL_MAX) -> str:
     return clean if len(clean) <= limit else clean[: limit - 1].rstrip() + "."
 
 
-def _label(inst: Institution) -> str:
-    candidates = [a for a in inst.aliases if len(a) <= LABEL_MAX] or inst.aliases
-    return shorten(candidates[0] if candidates else inst.name_sw)
+def _short(inst: Institution, locale: str) -> str:
+    return " ".join(inst.short_name(locale).split())
 
 
 def _keys(inst: Institution) -> tuple[str, ...]:
     keys: list[str] = []
-    for text in [inst.name_sw, inst.name_en, *inst.aliases]:
+    for text in [inst.name_sw, inst.name_en, _short(inst, "sw"), _short(inst, "en"),
+                 *inst.aliases]:
         low = " ".join(text.lower().split())
         keys.append(low)
         keys.extend(w.strip(",.()") for w in low.split() if len(w.strip(",.()")) >= 3)
     return tuple(dict.fromkeys(keys))
 
 
-def _region_label(inst: Institution) -> str:
-    label = _label(inst)
-    for prefix in REGION_PREFIXES:
-        if label.startswith(prefix):
-            return label[len(prefix):]
-    return label
+def _entry(inst: Institution) -> Entry:
+    return Entry(code=inst.code, kind=inst.kind, short_sw=_short(inst, "sw"),
+                 short_en=_short(inst, "en"), name_sw=inst.name_sw, name_en=inst.name_en,
+                 region=inst.region_code, keys=_keys(inst))
+
+
+def _place(entry: Entry) -> str:
+    """A region's place name, the same in both languages: "Mkoa wa Tanga" -> "Tanga"."""
+    return entry.list_label("sw")
 
 
 def build_directory(institutions: list[Institution]) -> Directory:
-    entries = {i.code: Entry(code=i.code, kind=i.kind, label=_label(i), name_sw=i.name_sw,
-                             name_en=i.name_en, region=i.region_code, keys=_keys(i))
-               for i in institutions}
-    by_label = sorted(entries.values(), key=lambda e: e.label.lower())
-    groups = {g: tuple(e.code for e in by_label if e.kind in kinds)
-              for g, kinds in GROUP_KINDS.items()}
-    regions = tuple(sorted(((i.code, _region_label(i)) for i in institutions
-                            if i.kind == "regional_secretariat"), key=lambda r: r[1]))
-    councils = {code: tuple(e.code for e in by_label if e.kind == "lga" and e.region == code)
-                for code, _ in regions}
-    triage = next((e.code for e in by_label if e.kind == "triage"), None)
-    index = tuple((key, e.code) for e in by_label for key in e.keys)
+    entries = {i.code: _entry(i) for i in institutions}
+    groups: dict[str, tuple[str, ...]] = {}
+    for locale in ("sw", "en"):
+        by_label = sorted(entries.values(), key=lambda e: e.list_label(locale).lower())
+        for g, kinds in GROUP_KINDS.items():
+            groups[f"{locale}:{g}"] = tuple(e.code for e in by_label if e.kind in kinds)
+    secretariats = [e for e in entries.values() if e.kind == "regional_secretariat"]
+    regions = tuple(sorted(((e.code, _place(e)) for e in secretariats), key=lambda r: r[1]))
+    by_place = sorted(entries.values(), key=lambda e: e.list_label("sw").lower())
+    # A region's list: its secretariat, its councils, then every other office of the
+    # region (the district commissioners', whatever regional kind a later directory adds),
+    # so each stays reachable and the councils a citizen looks for come first.
+    councils = {code: (code, *(e.code for e in sorted(
+        (e for e in by_place if e.region == code and e.kind != "regional_secretariat"),
+        key=lambda e: e.kind != "lga"))) for code, _ in regions}
+    triage = next((e.code for e in by_place if e.kind == "triage"), None)
+    index = tuple((key, e.code) for e in by_place for key in e.keys)
     return Directory(entries=entries, groups=groups, regions=regions, councils=councils,
                      triage=triage, _search_index=index)
 

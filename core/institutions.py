@@ -24,12 +24,15 @@ from core.errors import ImportFailed, UnknownInstitution
 from core.models import Institution
 
 COLUMNS = ("code", "kind", "name_sw", "name_en", "short_names", "parent_code", "region_code")
+# Optional, so an older deployment's CSV still imports: the short name per language.
+SHORT_COLUMNS = ("short_sw", "short_en")
 KINDS = frozenset({"ministry", "regional_secretariat", "lga", "agency", "department", "triage",
                    "district"})
 TRIAGE_CODE = "TRIAGE"
 SHIPPED_CSV = Path(__file__).resolve().parent.parent / "data" / "institutions.csv"
 MAX_NAME = 200
 MAX_CODE = 40
+MAX_SHORT = 60
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class Row:
     short_names: str
     parent_code: str
     region_code: str
+    short_sw: str = ""
+    short_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,7 @@ def read_rows(text: str) -> list[Row]:
     problems: list[tuple[int, str]] = []
     for record in reader:
         line = reader.line_num
-        values = {c: " ".join((record.get(c) or "").split()) for c in COLUMNS}
+        values = {c: " ".join((record.get(c) or "").split()) for c in COLUMNS + SHORT_COLUMNS}
         problem = _row_problem(values)
         if problem:
             problems.append((line, problem))
@@ -86,6 +91,9 @@ def _row_problem(values: dict[str, str]) -> str | None:
             return f"{column} is empty"
         if len(values[column]) > MAX_NAME:
             return f"{column} is longer than {MAX_NAME} characters"
+    for column in SHORT_COLUMNS:
+        if len(values[column]) > MAX_SHORT:
+            return f"{column} is longer than {MAX_SHORT} characters"
     if values["parent_code"] == values["code"]:
         return "an institution cannot be its own parent"
     return None
@@ -117,6 +125,7 @@ def import_institutions(session: Session, text: str) -> ImportResult:
         else:
             updated += 1
         inst.kind, inst.name_sw, inst.name_en = row.kind, row.name_sw, row.name_en
+        inst.short_sw, inst.short_en = row.short_sw, row.short_en
         inst.short_names = "|".join(s.strip() for s in row.short_names.split("|") if s.strip())
         inst.region_code = row.region_code or None
         by_code[row.code] = inst

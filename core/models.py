@@ -66,6 +66,9 @@ class Institution(Base):
     name_sw: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
     short_names: Mapped[str] = mapped_column(String(400), default="")
+    # The name a list, a confirmation and an SMS show, per language (issue 21).
+    short_sw: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    short_en: Mapped[str] = mapped_column(String(60), default="", server_default="")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("institution.id"), index=True)
     region_code: Mapped[str | None] = mapped_column(String(40), index=True)
     # A council's district commissioner's office (core.districts); appeals still go to parent.
@@ -81,7 +84,14 @@ class Institution(Base):
         return self.name_en if locale == "en" else self.name_sw
 
     def short_name(self, locale: str) -> str:
-        """The shortest name a USSD list can show: the first alias, else the name."""
+        """The name a citizen reads in ``locale``: its short name, else an alias or the name.
+
+        A directory without per-language short names (an older CSV) falls back to
+        the first alias, which is usually an acronym and reads alike in both.
+        """
+        own = self.short_en if locale == "en" else self.short_sw
+        if own:
+            return own
         aliases = self.aliases
         return aliases[0] if aliases else self.name(locale)
 

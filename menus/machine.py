@@ -18,6 +18,7 @@ from core.references import parse_reference
 from core.rights import clean_words
 
 from menus import texts
+from menus.choose import FIRST_REGION_CHOICE
 from menus.screens import (
     BACK,
     HOME,
@@ -36,11 +37,13 @@ from menus.state import Draft, State
 
 MAX_NAME = 40
 MAX_LETTERS = 20
-FLOW = frozenset({"group", "list", "search", "desc", "desc_more", "identity", "name", "confirm"})
+BY_SMS = "1"   # on the description prompt: the text will come by SMS (issue 21)
+FLOW = frozenset({"group", "index", "list", "search", "desc", "desc_more", "identity", "name",
+                  "confirm", "by_sms"})
 TEXT_NODES = frozenset({"search", "desc", "name", "track", "appeal", "reason"})
 # "0" here would throw away what the citizen wrote: it asks once first.
 ASK_BEFORE_BACK = frozenset({"desc_more"})
-GROUPS = ("g:ministry", "g:regional_secretariat", "r", "g:agency")
+GROUPS = {"1": "ministry", "2": "agency"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class Outcome:
     date: str = ""
     answer: str = ""          # only for the number that sent it
     escalated_to: str = ""    # the code it was raised to ("-": oversight), for that number only
+    sms_code: str = ""        # a draft completed by SMS: its code, and the number to send to
+    to: str = ""
 
 
 Handler = Callable[[State, str], tuple[State, Screen]]
@@ -70,11 +75,12 @@ class Menu:
         self.renderer = Renderer(directory)
         self._handlers: dict[str, Handler] = {
             "root": self._root, "gov": self._gov, "home": self._home, "resume": self._resume,
-            "group": self._group, "list": self._list, "search": self._search,
+            "group": self._group, "index": self._index, "list": self._list,
+            "search": self._search,
             "desc": self._desc, "desc_more": self._desc_more, "identity": self._identity,
             "name": self._name, "confirm": self._confirm, "track": self._track,
             "appeal": self._appeal, "reason": self._reason, "lang": self._lang,
-            "sure": self._sure, "answer": self._answer}
+            "sure": self._sure, "answer": self._answer, "by_sms": self._by_sms}
 
     # -- the machine ------------------------------------------------------------------
     def step(self, state: State, raw: str) -> tuple[State, Screen]:
@@ -158,17 +164,32 @@ class Menu:
         return self._go(replace(state, draft=draft, back=back), "desc", 0, "", push=False)
 
     def _group(self, state: State, choice: str) -> tuple[State, Screen]:
-        if choice in ("1", "2", "3", "4"):
-            return self._go(state, "list", 0, GROUPS[int(choice) - 1])
-        if choice == "5":
+        chooser = self.renderer.chooser
+        if choice in GROUPS:
+            group = GROUPS[choice]
+            if chooser.group_fits(state.lang, group):
+                return self._go(state, "list", 0, "g:" + group)
+            return self._go(state, "index", 0, group)
+        if choice == "3":
             return self._go(state, "search")
-        if choice == "6" and self.directory.triage:
+        if choice == "4" and self.directory.triage:
             return self._chosen(state, self.directory.triage)
+        run = int(choice) - FIRST_REGION_CHOICE if choice.isdigit() else -1
+        if 0 <= run < len(chooser.region_runs()):
+            return self._go(state, "list", 0, f"R:{run}")
+        if any(ch.isalpha() for ch in choice):  # letters typed here: search at once
+            return self._search(state.go("search"), choice)
+        return self._again(state, texts.INVALID_CHOICE)
+
+    def _index(self, state: State, choice: str) -> tuple[State, Screen]:
+        n = int(choice) if choice.isdigit() else 0
+        if 1 <= n <= len(self.renderer.chooser.runs(state.lang, state.arg)):
+            return self._go(state, "list", 0, f"b:{state.arg}:{n - 1}")
         return self._again(state, texts.INVALID_CHOICE)
 
     def _list(self, state: State, choice: str) -> tuple[State, Screen]:
         title, codes = self.renderer.list_items(state)
-        labels = self.renderer.labels(state.arg, codes)
+        labels = self.renderer.labels(state.lang, state.arg, codes)
         if choice == MORE:
             if state.page + 1 >= page_count(state.lang, title, labels):
                 return self._again(state, texts.NO_MORE)
@@ -176,7 +197,7 @@ class Menu:
         index = pick(state.lang, title, labels, state.page, choice)
         if index is None:
             return self._again(state, texts.INVALID_CHOICE)
-        if state.arg == "r":
+        if state.arg.startswith("R:"):
             return self._go(state, "list", 0, "c:" + codes[index])
         return self._chosen(state, codes[index])
 
@@ -188,7 +209,7 @@ class Menu:
         letters = clean_words(choice)[:MAX_LETTERS]
         if len(letters) < 2:
             return self._again(state, texts.TOO_SHORT)
-        if not self.directory.search(letters):
+        if not self.directory.search(letters, state.lang):
             return self._again(state, texts.NO_MATCH)
         return self._go(state, "list", 0, "q:" + letters)
 
@@ -197,6 +218,8 @@ class Menu:
         """Take the text whole or refuse it: the limit is on the screen, nothing is cut."""
         assert state.draft is not None
         clean = clean_words(text)
+        if clean == BY_SMS and state.arg != "more":
+            return self._go(state, "by_sms")
         if len(clean) < MIN_TEXT:
             return self._again(state, texts.TOO_SHORT)
         old = state.draft.description if state.arg == "more" else ""
@@ -223,6 +246,12 @@ class Menu:
         if choice == "2":
             draft = replace(state.draft, anonymous=True, named=False, name="")
             return self._go(replace(state, draft=draft), "confirm")
+        return self._again(state, texts.INVALID_CHOICE)
+
+    def _by_sms(self, state: State, choice: str) -> tuple[State, Screen]:
+        """The description will come by SMS: only who is sending is left to ask."""
+        if choice in ("1", "2"):
+            return state, Screen("", effect=("sms_draft", "1" if choice == "2" else ""))
         return self._again(state, texts.INVALID_CHOICE)
 
     def _name(self, state: State, text: str) -> tuple[State, Screen]:
@@ -309,6 +338,8 @@ class Menu:
         if name == "track" and out.answer:
             page = int(effect[2]) if len(effect) > 2 else 0
             return self.renderer.answer_page(state, out, page)
+        if name == "sms_draft":  # the draft now waits in the SMS channel, not for a redial
+            return replace(state, draft=None), self.renderer.awaiting_sms(state, out)
         if name == "track":
             return state, self.renderer.tracked(state, out)
         return state, Screen(compose(state.lang, "", t._(

@@ -12,6 +12,7 @@ from core.directory import Directory
 from core.i18n import translator
 
 from menus import texts
+from menus.choose import Chooser
 from menus.screens import (
     BODY_MAX,
     MAX_DESCRIPTION,
@@ -64,42 +65,26 @@ def static_body(lang: str, node: str) -> str:
 class Renderer:
     def __init__(self, directory: Directory) -> None:
         self.directory = directory
-        self._labels: dict[str, tuple[str, ...]] = {}
+        self.chooser = Chooser(directory)
 
     def body(self, state: State) -> str:
         node = state.node
         method = getattr(self, "_" + node, None)
         return method(state) if method else static_body(state.lang, node)
 
-    def labels(self, arg: str, codes: tuple[str, ...]) -> tuple[str, ...]:
-        found = self._labels.get(arg)
-        if found is None:
-            if arg == "r":
-                found = tuple(label for _, label in self.directory.regions)
-            else:
-                found = tuple(self.directory.label(c) for c in codes)
-            if not arg.startswith("q:"):
-                self._labels[arg] = found
-        return found
+    def labels(self, lang: str, arg: str, codes: tuple[str, ...]) -> tuple[str, ...]:
+        return self.chooser.labels(lang, arg, codes)
 
     def list_items(self, state: State) -> tuple[str, tuple[str, ...]]:
-        """The title and the codes the list ``state.arg`` shows."""
-        t, arg, d = translator(state.lang), state.arg, self.directory
-        if arg == "r":
-            return t._("Councils: choose the region"), tuple(c for c, _ in d.regions)
-        if arg.startswith("c:"):
-            title = t._("Councils of %(region)s", region=d.region_label(arg[2:]))
-            return title, d.councils.get(arg[2:], ())
-        if arg.startswith("q:"):
-            return t._("Found:"), d.search(arg[2:])
-        titles = {"g:ministry": t._("Ministries"),
-                  "g:regional_secretariat": t._("Regional secretariats"),
-                  "g:agency": t._("Agencies and departments")}
-        return titles.get(arg, ""), d.groups.get(arg[2:], ())
+        return self.chooser.list_items(state)
 
     def _list(self, state: State) -> str:
         title, codes = self.list_items(state)
-        return list_body(state.lang, title, self.labels(state.arg, codes), state.page)
+        return list_body(state.lang, title, self.labels(state.lang, state.arg, codes),
+                         state.page)
+
+    def _index(self, state: State) -> str:
+        return self.chooser.index_body(state)
 
     def _resume(self, state: State) -> str:
         t, d = translator(state.lang), state.draft
@@ -108,14 +93,7 @@ class Renderer:
         return "\n".join([head, "1 " + t._("Continue it"), "2 " + t._("Start again")])
 
     def _group(self, state: State) -> str:
-        t = translator(state.lang)
-        assert state.draft is not None
-        lines = [t._("%(kind)s: choose the institution", kind=kind_name(state.lang,
-                                                                           state.draft.kind)),
-                 "1 " + t._("Ministry"), "2 " + t._("Region"), "3 " + t._("Council"),
-                 "4 " + t._("Agency"), "5 " + t._("Search by name"),
-                 "6 " + t._("I do not know"), footer(state.lang, False)]
-        return "\n".join(lines)
+        return self.chooser.group_body(state)
 
     def _desc(self, state: State) -> str:
         """The limit is said before the citizen types, and what is left of it after."""
@@ -126,7 +104,8 @@ class Renderer:
             head = t._("Add more: up to %(n)s letters:", n=left)
         else:
             head = t._("Describe it for %(inst)s (up to %(n)s letters):",
-                       inst=self.directory.label(d.institution), n=MAX_DESCRIPTION)
+                       inst=self.directory.label(d.institution, state.lang), n=MAX_DESCRIPTION)
+            head += "\n1 " + t._("Send it by SMS instead")
         return head + "\n" + footer(state.lang, False)
 
     def _desc_more(self, state: State) -> str:
@@ -136,10 +115,11 @@ class Renderer:
         if not has_room(d.description):
             return "\n".join([t._("Full at %(n)s letters. After sending, add the rest by SMS: "
                                   "ADD, the ref and your words.", n=MAX_DESCRIPTION),
-                              "1 " + t._("Go on"), footer(state.lang, False)])
+                              "1 " + t._("Next: who is sending"), footer(state.lang, False)])
         return "\n".join([t._("You wrote %(n)s of %(max)s letters.", n=len(d.description),
                               max=MAX_DESCRIPTION),
-                          "1 " + t._("Go on"), "2 " + t._("Add more"), footer(state.lang, False)])
+                          "1 " + t._("Next: who is sending"), "2 " + t._("Add more"),
+                          footer(state.lang, False)])
 
     def _sure(self, state: State) -> str:
         t = translator(state.lang)
@@ -154,7 +134,7 @@ class Renderer:
         tail = "\n".join([f"{MORE} " + t._("More"), "1 " + t._("Send"), "2 " + t._("Delete"),
                           footer(state.lang, False)])
         head = t._("%(kind)s to %(inst)s, %(who)s:", kind=kind_name(state.lang, d.kind),
-                   inst=self.directory.label(d.institution), who=preview(who, 24))
+                   inst=self.directory.label(d.institution, state.lang), who=preview(who, 24))
         return head, tail
 
     def confirm_pages(self, state: State) -> tuple[tuple[int, int], ...]:
@@ -180,6 +160,19 @@ class Renderer:
     def _answer(self, state: State) -> str:
         return state.text
 
+    def _by_sms(self, state: State) -> str:
+        t = translator(state.lang)
+        return "\n".join([t._("The description by SMS. Who is sending?"),
+                          "1 " + t._("Known, with my number"), "2 " + t._("Anonymous"),
+                          footer(state.lang, False)])
+
+    def awaiting_sms(self, state: State, out: object) -> Screen:
+        t = translator(state.lang)
+        text = t._("Send an SMS to %(to)s: %(code)s, a space and your description, within "
+                   "30 minutes. Or reply to our SMS. The reference comes by SMS.",
+                   to=getattr(out, "to", ""), code=getattr(out, "sms_code", ""))
+        return Screen(compose(state.lang, "", text), end=True)
+
     def submitted(self, state: State, out: object) -> Screen:
         t = translator(state.lang)
         ref = getattr(out, "reference", "")
@@ -197,14 +190,14 @@ class Renderer:
         text = t._("%(ref)s: %(kind)s to %(inst)s, sent %(date)s. Status: %(status)s.",
                    ref=getattr(out, "reference", ""), kind=kind_name(state.lang,
                                                                    getattr(out, "kind", "")),
-                   inst=self.directory.label(getattr(out, "institution", "")),
+                   inst=self.directory.label(getattr(out, "institution", ""), state.lang),
                    date=getattr(out, "date", ""),
                    status=t._(texts.STATUSES.get(status, status)))
         up = getattr(out, "escalated_to", "")
         if up and short:  # above "98 Read the answer", the room for a name is gone
             text += "\n" + t._("Escalated (late).")
         elif up:
-            name = t._("oversight") if up == "-" else self.directory.label(up)
+            name = t._("oversight") if up == "-" else self.directory.label(up, state.lang)
             text += "\n" + t._("Escalated to %(up)s (late).", up=name)
         return text
 

@@ -56,7 +56,8 @@ class Directory:
 def build_directory(institutions: Iterable[Institution]) -> Directory:
     keys: dict[str, str] = {}
     for inst in institutions:
-        for raw in (inst.code, inst.name_sw, inst.name_en, *inst.aliases):
+        for raw in (inst.code, inst.name_sw, inst.name_en, inst.short_sw, inst.short_en,
+                    *inst.aliases):
             key = fold(raw)
             if key:
                 keys.setdefault(key, inst.code)

@@ -21,8 +21,10 @@ from core.i18n import normalise_locale
 from core.institutions import TRIAGE_CODE
 from core.models import InboundMessage, Subscriber, utcnow
 from core.notify import queue_sms
+from sessions.sms_drafts import SmsDrafts
 from sms import replies as r
 from sms.directory import Directory
+from sms.drafts import complete_draft
 from sms.parser import Command, parse
 from sms.rows import updated
 
@@ -46,8 +48,12 @@ class Context:
 
 
 def handle(session: Session, msg: InboundMessage, directory: Directory,
-           now: datetime | None = None) -> Command:
-    """Handle ``msg`` (already stored, from a valid number) and queue its reply."""
+           now: datetime | None = None, drafts: SmsDrafts | None = None) -> Command:
+    """Handle ``msg`` (already stored, from a valid number) and queue its reply.
+
+    With ``drafts``, a message without a keyword may complete the sender's USSD
+    draft (:mod:`sms.drafts`) instead of being kept for a YES.
+    """
     command = parse(msg.text)
     ctx = Context(session, msg, directory, now or utcnow())
     if ctx.subscriber is None:  # a first message in English makes an English subscriber
@@ -56,7 +62,9 @@ def handle(session: Session, msg: InboundMessage, directory: Directory,
     msg.command = command.action
     try:
         with session.begin_nested():
-            HANDLERS.get(command.action, _unknown)(ctx, command)
+            if not (drafts is not None and command.action == "unknown"
+                    and complete_draft(ctx, drafts, msg.text)):
+                HANDLERS.get(command.action, _unknown)(ctx, command)
     except InvalidFeedback:
         ctx.reply(_USAGE.get(command.action, r.GENERIC_ERROR))
     except MrejeshoError as exc:

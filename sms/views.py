@@ -21,9 +21,11 @@ from sqlalchemy.orm import Session
 from core.errors import InvalidPhone
 from core.models import Event, InboundMessage, OutboundMessage, utcnow
 from core.phones import normalise_phone
+from sessions.sms_drafts import SmsDrafts
 from sms.directory import DirectoryHolder
 from sms.handler import handle
 from sms.rows import updated
+from web import kv
 from web.db import database
 
 log = logging.getLogger(__name__)
@@ -135,7 +137,7 @@ def _handle(session: Session, msg: InboundMessage, now: datetime) -> None:
         log.info("inbound SMS %s from a number we cannot answer", msg.id)
         return
     directory = current_app.extensions["sms_directory"].get(session)
-    handle(session, msg, directory, now)
+    handle(session, msg, directory, now, SmsDrafts(kv.client()))
 
 
 @bp.post("/africastalking/delivery")

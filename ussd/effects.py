@@ -10,8 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidPhone, MrejeshoError
-from core.i18n import DEFAULT_LOCALE
+from core.i18n import DEFAULT_LOCALE, translator
+from core.institutions import submission_target
 from core.models import Feedback, Subscriber
+from core.notify import queue_sms
 from core.phones import normalise_phone
 from core.services import (
     Submission,
@@ -22,7 +24,9 @@ from core.services import (
     subscriber_language,
 )
 from menus.machine import Outcome
+from menus.screens import kind_name
 from menus.state import State
+from sessions.sms_drafts import SmsDrafts
 
 
 def phone_key(phone: str) -> str:
@@ -48,9 +52,14 @@ def other_languages(session: Session) -> dict[str, str]:
     return {phone: lang for phone, lang in rows}
 
 
-def run_effect(session: Session, effect: tuple[str, ...], state: State, phone: str) -> Outcome:
+def run_effect(session: Session, effect: tuple[str, ...], state: State, phone: str,
+               drafts: SmsDrafts | None = None, to: str = "") -> Outcome:
     try:
-        outcome = _run(session, effect, state, phone)
+        if effect[0] == "sms_draft":
+            assert drafts is not None, "the channel gives the SMS drafts"
+            outcome = await_sms(session, drafts, state, phone, to, anonymous=effect[1] == "1")
+        else:
+            outcome = _run(session, effect, state, phone)
     except MrejeshoError as exc:
         session.rollback()
         return Outcome(code=exc.code)
@@ -68,6 +77,23 @@ def _tracked(feedback: Feedback, phone: str) -> Outcome:
                    institution=feedback.institution.code, status=feedback.status,
                    date=feedback.created_at.strftime("%d/%m/%Y"),
                    answer=(feedback.answer or "") if own else "", escalated_to=escalated)
+
+
+def await_sms(session: Session, drafts: SmsDrafts, state: State, phone: str, to: str,
+              anonymous: bool) -> Outcome:
+    """Keep the draft for its description by SMS, and send the prompt a reply completes."""
+    d = state.draft
+    assert d is not None
+    number = normalise_phone(phone)
+    target = submission_target(session, d.institution)  # also checks the code still exists
+    draft = drafts.create(number, d.kind, d.institution, anonymous, state.lang)
+    t = translator(state.lang)
+    queue_sms(session, phone=number, purpose="draft_prompt", text=t._(
+        "Mrejesho: reply to this SMS with your description of the %(kind)s to %(inst)s, or "
+        "send %(code)s and the text to %(to)s, within 30 minutes.",
+        kind=kind_name(state.lang, d.kind).lower(), inst=target.short_name(state.lang),
+        code=draft.code, to=to))
+    return Outcome(sms_code=draft.code, to=to)
 
 
 def _run(session: Session, effect: tuple[str, ...], state: State, phone: str) -> Outcome:

@@ -23,6 +23,7 @@ from menus.machine import Menu
 from menus.screens import Screen
 from menus.state import State, new_state
 from menus.texts import EXPIRED
+from sessions.sms_drafts import SmsDrafts
 from sessions.store import Loaded, SessionStore
 from ussd.effects import language_of, phone_key, run_effect
 
@@ -49,9 +50,9 @@ class Channel:
     """Everything a hop needs; built per request from the app's cached parts."""
 
     def __init__(self, menu: Menu, store: SessionStore, session: Callable[[], Session],
-                 languages: Mapping[str, str] | None = None) -> None:
+                 languages: Mapping[str, str] | None = None, short_code: str = "") -> None:
         self.menu, self.store, self._session = menu, store, session
-        self.languages = languages
+        self.languages, self.short_code = languages, short_code
 
     @property
     def session(self) -> Session:
@@ -153,7 +154,8 @@ class Channel:
                     done = self.store.peek(hop.session_id)
                     if done is not None and done.hop == hop.key:
                         return self._replay(done)
-                    outcome = run_effect(self.session, screen.effect, state, hop.phone)
+                    outcome = run_effect(self.session, screen.effect, state, hop.phone,
+                                         SmsDrafts(self.store.client), self.short_code)
                     state, final = self.menu.finish(state, screen.effect, outcome)
                     lang = screen.effect[1] if screen.effect[0] == "language" else None
                     return self._save(hop, state, final, loaded.draft_raw, lang)

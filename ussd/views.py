@@ -80,7 +80,8 @@ def _channel() -> Channel:
     app = current_app
     store = SessionStore(kv.client(), ttl=app.config["USSD_SESSION_TTL"])
     holder: MenuHolder = app.extensions["ussd_menu"]
-    return Channel(holder.get(), store, session, holder.languages)
+    return Channel(holder.get(), store, session, holder.languages,
+                   str(app.config["AT_SHORT_CODE"]))
 
 
 @bp.before_request

@@ -106,3 +106,19 @@ def test_every_bad_row_is_listed_not_only_the_first(session) -> None:
         read_rows(text)
     assert [line for line, _ in info.value.problems] == [2, 3]
     assert "line 2" in str(info.value) and "line 3" in str(info.value)
+
+
+def test_short_names_per_language_and_the_older_csv(session, restore_directory) -> None:
+    """Issue 21: short_name(locale) honours the locale; a CSV without the columns still loads."""
+    import_institutions(session, "code,kind,name_sw,name_en,short_sw,short_en,short_names,"
+                        "parent_code,region_code\n"
+                        "TEST-D,agency,Wakala D,Agency D,WD vyeti,WD certificates,WD,,\n")
+    import_institutions(session, f"{HEADER}\nTEST-E,agency,Wakala E,Agency E,WE,,\n")
+    session.commit()
+    d, e = (session.scalar(select(Institution).where(Institution.code == c))
+            for c in ("TEST-D", "TEST-E"))
+    assert (d.short_name("sw"), d.short_name("en")) == ("WD vyeti", "WD certificates")
+    assert (e.short_name("sw"), e.short_name("en")) == ("WE", "WE")
+    with pytest.raises(ImportFailed):
+        read_rows("code,kind,name_sw,name_en,short_sw,short_names,parent_code,region_code\n"
+                  f"TEST-F,agency,W,A,{'x' * 61},,,\n")

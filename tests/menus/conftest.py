@@ -14,7 +14,8 @@ def directory() -> Directory:
     rows = read_rows(SHIPPED_CSV.read_text(encoding="utf-8-sig"))
     return build_directory([
         Institution(code=r.code, kind=r.kind, name_sw=r.name_sw, name_en=r.name_en,
-                    short_names=r.short_names, region_code=r.region_code or None)
+                    short_names=r.short_names, short_sw=r.short_sw, short_en=r.short_en,
+                    region_code=r.region_code or None)
         for r in rows])
 
 

@@ -23,7 +23,7 @@ NAME = "Mwanaisha Abdallah Mohamed Kitwana Salim Mussa Juma Ramadhani Omar"[:40]
 VALID_REF = "123456789" + str(damm_digit("123456789"))
 INPUTS = {
     "search": ["TRA", "Wi", "Ha", "Ar", "Ta", "zz", "a", "Halmashauri ya Wilaya"],
-    "desc": ["ok", BODY[:180], "Bar*abara mbovu", BODY[:148]],  # two of 148 fill it
+    "desc": ["ok", "1", BODY[:180], "Bar*abara mbovu", BODY[:148]],  # two of 148 fill it
     "name": ["1", "J", NAME, NAME + "x" * 10],
     "track": ["123", VALID_REF, "0000000001"],
     "appeal": ["123", VALID_REF],
@@ -51,7 +51,7 @@ def key(menu: Menu, state: State) -> tuple[object, ...]:
     return (state.lang, state.node, state.page, state.arg, state.error, state.offer, draft)
 
 
-def walk(menu: Menu, start: State) -> int:
+def walk(menu: Menu, start: State, nodes: set[str] | None = None) -> int:
     seen: set[tuple[object, ...]] = set()
     queue = deque([start])
     screens = 0
@@ -63,6 +63,9 @@ def walk(menu: Menu, start: State) -> int:
                 continue
             check(screen)
             screens += 1
+            if nodes is not None:
+                nodes.add(after.node if after.arg[:2] not in ("R:", "b:", "c:") else
+                          f"{after.node}:{after.arg[:1]}")
             if not screen.end and key(menu, after) not in seen:
                 seen.add(key(menu, after))
                 queue.append(after)
@@ -72,7 +75,10 @@ def walk(menu: Menu, start: State) -> int:
 @pytest.mark.parametrize("lang", ["sw", "en"])
 def test_every_reachable_screen_fits_and_is_gsm7(menu: Menu, lang: str) -> None:
     check(menu.show(new_state(lang)))
-    assert walk(menu, new_state(lang)) > 300
+    nodes: set[str] = set()
+    assert walk(menu, new_state(lang), nodes) > 300
+    # issue 21's screens: letter ranges, runs of regions, a region's list, description by SMS
+    assert {"index", "list:R", "list:b", "list:c", "by_sms"} <= nodes, nodes
 
 
 @pytest.mark.parametrize("lang", ["sw", "en"])
@@ -102,6 +108,7 @@ def test_every_effect_outcome_screen(menu: Menu, lang: str) -> None:
     check(menu.finish(state, ("submit",), Outcome(reference=VALID_REF))[1])
     full = replace(state, draft=replace(state.draft, description="x" * 300))
     check(menu.finish(full, ("submit",), Outcome(reference=VALID_REF))[1])
+    check(menu.finish(state, ("sms_draft", "1"), Outcome(sms_code="9999", to="15200999"))[1])
     check(menu.finish(state, ("appeal", VALID_REF, "x"), Outcome(reference=VALID_REF))[1])
     check(menu.finish(state, ("language", "en"), Outcome())[1])
     for code in [*texts.ERRORS, "rate_limited", "invalid_feedback", "whatever"]:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from core.models import Event, Feedback, OutboundMessage
 
-SUBMIT = ["9", "2", "1", "6", "Maji hayatoki kwa wiki mbili mtaani", "1", "2"]  # then "1"
+SUBMIT = ["9", "2", "1", "4", "Maji hayatoki kwa wiki mbili mtaani", "1", "2"]  # then "1"
 _ids = itertools.count(1)
 
 

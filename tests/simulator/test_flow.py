@@ -48,7 +48,7 @@ def test_a_citizen_submits_and_tracks_a_complaint_on_the_simulator(
     sms = page.locator("#thread .bubble.in[data-status='sent']", has_text=reference)
     sms.wait_for(timeout=10_000)
     receipt = t._("Thank you. Ref %(ref)s, sent to %(inst)s. To track it, send STATUS %(ref)s",
-                  ref=reference, inst="TRA")
+                  ref=reference, inst="TRA kodi")
     assert sms.inner_text().startswith(receipt)
 
     page.click("#ok")

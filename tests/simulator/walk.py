@@ -40,10 +40,10 @@ def dial(page, code: str) -> str:
 def submit_complaint(page) -> str:
     """Walk the menu by what each screen says; return the last (END) screen."""
     t = translator("sw")
-    choices = [t._("Complaint"), t._("Search by name"), "TRA", t._("Go on"),
+    choices = [t._("Complaint"), t._("Search by name"), "TRA kodi", t._("Next: who is sending"),
                t._("Known, with my number"), t._("Send")]
     typed = {t._("Type the first letters of the institution's name:"): "TRA",
-             t._("Describe it for %(inst)s (up to %(n)s letters):", inst="TRA", n=300):
+             t._("Describe it for %(inst)s (up to %(n)s letters):", inst="TRA kodi", n=300):
              DESCRIPTION,
              t._("Write your name, or 1 to skip:"): "Asha Said"}
     screen = dial(page, "*152*00*9*2#")

@@ -16,7 +16,7 @@ def test_submit_through_beem_with_a_retry(beem, session) -> None:
     assert b.hop("continue", "9")["payload"]["request"].startswith("Huduma kwa wananchi")
     assert b.hop("continue", "2")["payload"]["request"].startswith("e-Mrejesho")
     b.hop("continue", "4")                       # Pongezi
-    b.hop("continue", "5")                       # search
+    b.hop("continue", "3")                       # search
     b.hop("continue", "tra")
     b.hop("continue", "1")
     b.hop("continue", "Huduma nzuri*sana")

@@ -19,7 +19,7 @@ from web.migrate import upgrade
 def test_dropped_session_keeps_the_draft_and_a_redial_continues_it(at, session) -> None:
     first = at()
     first.dial("9*2")
-    first.send("2", "4", "1", "Ofisi ifunguliwe*saa mbili asubuhi")   # a suggestion
+    first.send("2", "4", "Ofisi ifunguliwe*saa mbili asubuhi")   # a suggestion, the desk
     assert first.end().status_code == 200                              # dropped: Incomplete
     assert first.end().status_code == 200                              # the notice, retried
     sms = session.scalars(select(OutboundMessage)).all()
@@ -41,7 +41,7 @@ def test_dropped_session_keeps_the_draft_and_a_redial_continues_it(at, session) 
 
 def test_redial_can_start_again(at, redis_client) -> None:
     s = at()
-    s.dial("9*2*1*6")
+    s.dial("9*2*1*4")
     s.send("Huduma mbovu")
     again = at()
     again.dial("9*2")
@@ -60,7 +60,7 @@ def test_a_finished_or_empty_session_sends_no_notice(at, session) -> None:
 
 def test_session_cost_and_expiry_in_redis(at, redis_client) -> None:
     s = at()
-    s.dial("9*2*1*1*1")
+    s.dial("9*2*1*4")
     s.send("x" * 180, "2", "y" * 180, "2", "z" * 180, "1", "1", "M" * 40)
     keys = redis_client.keys("ussd:*")
     total = sum(redis_client.memory_usage(k) for k in keys)
@@ -124,7 +124,7 @@ def test_database_down_gives_an_apology_and_writes_nothing(
         s.commit()
     s = ATSession(app.test_client(), phone="+255714000222")
     try:
-        s.dial("9*2*1*6")
+        s.dial("9*2*1*4")
         s.send("Nimechoka kusubiri", "1", "2")
         engine.dispose()
         shutil.move(db_file, tmp_path / "away.db")      # the database is gone
