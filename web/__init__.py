@@ -32,7 +32,9 @@ def _register_blueprints(app: Flask) -> None:
     import admin.views
     import sms.views
     import ussd.views
+    from ussd import lean
     from web import open311, schedule, security, simulator
 
+    lean.mount(app)  # first, so that security's ProxyFix (when on) wraps the lean hops too
     for module in (security, ussd.views, sms.views, admin.views, simulator, open311, schedule):
         module.init_app(app)
