@@ -30,7 +30,7 @@ def _section(name: str) -> Any:
 
 
 def _stop(signum: int, frame: Any) -> None:
-    raise SystemExit(128 + signum)  # unwinds, so the gunicorn under test is stopped too
+    raise SystemExit(128 + signum)  # unwinds, so the server under test is stopped too
 
 
 def main() -> int:
