@@ -19,8 +19,8 @@ from rq.job import Job
 from rq.queue import Queue
 from rq.timeouts import TimerDeathPenalty
 
-# A sibling's blocking dequeue lasts ttl - 15 s: it notices a stop request within that.
-SIBLING_TTL = 20
+# A sibling waits on the queue ttl - 15 s at a time: it sees a stop request within 1 s.
+SIBLING_TTL = 16
 
 
 class _AppContextMixin:
@@ -55,7 +55,28 @@ class EmbeddedWorker(_AppContextMixin, SimpleWorker):
         super().__init__(*args, **kwargs)
 
 
-class _Sibling(_AppContextMixin, SimpleWorker):
+class _StopWhenAsked:
+    """Leave an idle dequeue every timeout to see a stop request set without a signal.
+
+    rq's own loop waits on the queue until a job comes; only a signal (which a
+    thread cannot take) breaks it.
+    """
+
+    _stop_requested: bool
+
+    def dequeue_job_and_maintain_ttl(self, timeout: int | None,
+                                     max_idle_time: int | None = None) -> Any:
+        dequeue = super().dequeue_job_and_maintain_ttl  # type: ignore[misc]
+        if timeout is None or max_idle_time is not None:  # burst, or rq's own idle limit
+            return dequeue(timeout, max_idle_time)
+        while not self._stop_requested:
+            result = dequeue(timeout, max_idle_time=timeout)
+            if result is not None:
+                return result
+        return None
+
+
+class _Sibling(_StopWhenAsked, _AppContextMixin, SimpleWorker):
     """One more rq worker in a thread of a :class:`SendWorker`'s process.
 
     The main thread owns the signals: a sibling installs none, times jobs out with a
@@ -72,7 +93,7 @@ class _Sibling(_AppContextMixin, SimpleWorker):
         pass
 
 
-class SendWorker(_AppContextMixin, SimpleWorker):
+class SendWorker(_StopWhenAsked, _AppContextMixin, SimpleWorker):
     """A non-forking rq worker with ``WORKER_THREADS - 1`` siblings in threads.
 
     Every job still runs once, in an app context, under rq's own bookkeeping (each
@@ -94,7 +115,7 @@ class SendWorker(_AppContextMixin, SimpleWorker):
             return bool(super().work(burst, *args, **kwargs))
         finally:
             for sibling, _ in self._siblings:
-                sibling._stop_requested = True
+                sibling._stop_requested = not burst  # in a burst each stops when it is idle
             for _, thread in self._siblings:
                 thread.join()
             self._siblings = []

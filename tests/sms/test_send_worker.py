@@ -73,3 +73,25 @@ def _number(body: str | bytes) -> str:
 
     text = body.decode() if isinstance(body, bytes) else body
     return parse_qs(text)["to"][0]
+
+
+def test_a_running_send_worker_stops_when_asked_with_all_its_threads(app, session,
+                                                                     monkeypatch) -> None:
+    """No signal reaches a thread: the workers must leave their wait on the queue to stop."""
+    monkeypatch.setitem(app.config, "WORKER_THREADS", 4)
+    ids = _queue_many(session, 5)
+    worker = SendWorker([kv.queue(app)], connection=kv.client(app), app=app, worker_ttl=16)
+
+    def stop_when_sent() -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with app.extensions["db"].sessionmaker() as s:
+                if s.scalar(select(func.count()).where(OutboundMessage.status == "sent")) == 5:
+                    break
+            time.sleep(0.1)
+        worker._stop_requested = True
+
+    threading.Thread(target=stop_when_sent, daemon=True).start()
+    worker.work(burst=False, logging_level="WARNING")  # returns only once every thread stopped
+    assert not any(t.name.startswith("rq-send-") for t in threading.enumerate())
+    assert len(ids) == 5
