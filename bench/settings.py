@@ -70,4 +70,5 @@ class Settings:
         if self.server == "gunicorn":
             extra = f" x {self.threads} threads" if self.worker_class == "gthread" else ""
             return f"gunicorn -w {self.workers} -k {self.worker_class}{extra}"
-        return f"granian --interface wsgi --workers {self.workers} --blocking-threads {self.threads}"
+        return (f"granian --interface wsgi --workers {self.workers} "
+                f"--blocking-threads {self.threads}")

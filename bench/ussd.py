@@ -1,4 +1,4 @@
-"""USSD hops through the Procfile's server, beside the bare Flask + Redis endpoint and the Node peer.
+"""USSD hops through the Procfile's server, beside the bare Flask + Redis endpoint and Node.
 
 The comparison the targets name: every request a fresh session, half first hops
 (``""``) and half dial-throughs (``9*2``), ``wrk -c 20``; the bare endpoint, our app
