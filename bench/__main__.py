@@ -19,7 +19,7 @@ from typing import Any
 from bench import prepare, report
 from bench.settings import RESULTS, Settings
 
-SECTIONS = ("scale", "ussd", "submit", "session", "sms", "profile")
+SECTIONS = ("scale", "ussd", "submit", "send", "session", "sms", "profile")
 
 
 def _section(name: str) -> Any:
@@ -30,7 +30,7 @@ def _section(name: str) -> Any:
 
 
 def _stop(signum: int, frame: Any) -> None:
-    raise SystemExit(128 + signum)  # unwinds, so the gunicorn under test is stopped too
+    raise SystemExit(128 + signum)  # unwinds, so the server under test is stopped too
 
 
 def main() -> int:

@@ -1,6 +1,6 @@
 """The limit of this stack: a bare Flask app whose one endpoint does one Redis GET and one SET.
 
-Served by the same gunicorn configuration as the real app and driven by the same
+Served by the same server configuration as the real app and driven by the same
 wrk script (same form body), so the ratio of the two measures only what Mrejesho
 adds per hop: its session handling, menus, catalogues and rendering.
 """

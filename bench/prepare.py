@@ -43,7 +43,7 @@ _APPS: dict[Settings, Flask] = {}
 
 
 def bench_app(settings: Settings) -> Flask:
-    """The real app, configured as gunicorn will run it, on the bench's database and Redis.
+    """The real app, configured as the web server will run it, on the bench's database and Redis.
 
     One per process, as in a web worker: blueprints are module-level objects, and an
     app factory called twice in one process is not what production ever does.

@@ -1,6 +1,6 @@
 """Where a hop's time goes: pyinstrument over the hot paths, plus round trips counted.
 
-Profiles run in this process through the test client (the same view code gunicorn
+Profiles run in this process through the test client (the same view code the web server
 runs), and each is summarised by library — Redis, SQLAlchemy, psycopg, rq,
 Babel, Jinja, Flask/Werkzeug, our own packages — so the report can say what a fix
 should aim at. Redis commands per operation come from ``INFO commandstats`` and SQL

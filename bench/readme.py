@@ -14,9 +14,11 @@ from bench.settings import RESULTS
 
 def markdown(doc: dict) -> str:  # type: ignore[type-arg]
     m = doc["machine"]
+    scaled = any(f["section"] == "scale" for f in doc["figures"])
+    rows = f", {doc['settings']['rows']:,} rows" if scaled else " (no scale section)"
     lines = [f"Run {doc['ran_at']} at commit `{m['commit']}` on {m['cores']} cores "
              f"({m['cpu']}), {m['memory_gib']} GiB, Python {m['python']}; "
-             f"{doc['settings']['server']}, {doc['settings']['rows']:,} rows; load average "
+             f"{doc['settings']['server']}{rows}; load average "
              f"{doc['details'].get('loadavg_at_start', ['?'])[0]} at the start, "
              f"{m.get('loadavg_at_end', ['?'])[0]} at the end.", "",
              "| section | figure | value | unit | target | |", "|---|---|--:|---|---|---|"]

@@ -24,8 +24,9 @@ def _float(name: str, default: float) -> float:
 
 
 def _default_workers() -> int:
-    """The Procfile's web process: ``--workers ${WEB_CONCURRENCY:-4}`` sync workers."""
-    return int(os.environ.get("WEB_CONCURRENCY") or 4)
+    """``WEB_CONCURRENCY`` as the Procfile reads it, else 2: one per core of this machine,
+    as the Node peer runs two processes."""
+    return int(os.environ.get("WEB_CONCURRENCY") or 2)
 
 
 @dataclass(frozen=True)
@@ -36,12 +37,13 @@ class Settings:
         "BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"))
     rows: int = field(default_factory=lambda: _int("BENCH_ROWS", 1_000_000))
     duration: int = field(default_factory=lambda: _int("BENCH_DURATION", 15))
-    connections: int = field(default_factory=lambda: _int("BENCH_CONNECTIONS", 50))
+    connections: int = field(default_factory=lambda: _int("BENCH_CONNECTIONS", 20))
     wrk_threads: int = field(default_factory=lambda: _int("BENCH_WRK_THREADS", 1))
     workers: int = field(default_factory=lambda: _int("BENCH_WORKERS", _default_workers()))
+    server: str = field(default_factory=lambda: os.environ.get("BENCH_SERVER", "granian"))
     worker_class: str = field(default_factory=lambda: os.environ.get(
         "BENCH_WORKER_CLASS", "sync"))
-    threads: int = field(default_factory=lambda: _int("BENCH_THREADS", 1))
+    threads: int = field(default_factory=lambda: _int("BENCH_THREADS", 4))
     port: int = field(default_factory=lambda: _int("BENCH_PORT", 8477))
     sessions: int = field(default_factory=lambda: _int("BENCH_SESSIONS", 1000))
     submit_seconds: float = field(default_factory=lambda: _float("BENCH_SUBMIT_SECONDS", 10))
@@ -53,12 +55,20 @@ class Settings:
     def wants(self, section: str) -> bool:
         return not self.only or section in self.only
 
-    def gunicorn_args(self) -> list[str]:
-        args = ["-w", str(self.workers), "-k", self.worker_class]
-        if self.worker_class == "gthread":
-            args += ["--threads", str(self.threads)]
-        return args
+    def server_args(self) -> list[str]:
+        """The Procfile's web line (granian, or gunicorn to compare), on loopback."""
+        if self.server == "gunicorn":
+            args = ["-m", "gunicorn", "-w", str(self.workers), "-k", self.worker_class]
+            if self.worker_class == "gthread":
+                args += ["--threads", str(self.threads)]
+            return args + ["--backlog", "2048", "--log-level", "warning"]
+        return ["-m", "granian", "--interface", "wsgi", "--workers", str(self.workers),
+                "--blocking-threads", str(self.threads), "--no-access-log",
+                "--backlog", "2048", "--log-level", "warning"]
 
     def describe_server(self) -> str:
-        extra = f" x {self.threads} threads" if self.worker_class == "gthread" else ""
-        return f"gunicorn -w {self.workers} -k {self.worker_class}{extra}"
+        if self.server == "gunicorn":
+            extra = f" x {self.threads} threads" if self.worker_class == "gthread" else ""
+            return f"gunicorn -w {self.workers} -k {self.worker_class}{extra}"
+        return (f"granian --interface wsgi --workers {self.workers} "
+                f"--blocking-threads {self.threads}")

@@ -11,6 +11,10 @@ end
 local slots_n = tonumber(os.getenv("BENCH_SLOTS") or "400")
 local path = os.getenv("BENCH_PATH") or "/ussd/africastalking"
 local run = os.getenv("BENCH_RUN") or "0"
+-- BENCH_FRESH=1: every request opens a new session, its text the walk's next entry in turn
+-- (the Node peer comparison: half first hops, half dial-throughs "9*2").
+local fresh = os.getenv("BENCH_FRESH") == "1"
+local turn = 0
 local threads = {}
 tid = 0  -- a global, so setup()'s thread:set reaches it in each thread's own state
 
@@ -45,6 +49,14 @@ function init(args)
 end
 
 function request()
+  if fresh then
+    turn = turn % #hops + 1
+    started = started + 1
+    return wrk.format("POST", path, nil, string.format(
+      "sessionId=bench-%s-%d-%d&serviceCode=%%2A152%%2A00%%23&phoneNumber=%%2B25571%07d"
+      .. "&networkCode=63902&text=%s", run, tid, started, math.random(0, 9999999),
+      urlencode(hops[turn])))
+  end
   cursor = cursor % slots_n + 1
   local slot = slots[cursor]
   local body = "sessionId=" .. slot.id .. "&serviceCode=%2A152%2A00%23&phoneNumber="

@@ -11,6 +11,7 @@ BASIC = frozenset(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
 # Each costs two septets (an escape and the character).
 EXTENSION = frozenset("^{}\\[~]|€\f")
+_ALL = BASIC | EXTENSION
 SINGLE = 160
 CONCATENATED = 153
 UCS2_SINGLE = 70
@@ -22,7 +23,7 @@ _ASCII_FOLD = str.maketrans(FOLD_TABLE)
 
 
 def is_gsm7(text: str) -> bool:
-    return all(ch in BASIC or ch in EXTENSION for ch in text)
+    return _ALL.issuperset(text)
 
 
 def septets(text: str) -> int:
@@ -38,6 +39,8 @@ def segments(text: str) -> int:
 def to_gsm7(text: str) -> str:
     """Fold typographic characters to GSM-7 and replace anything else with '?'."""
     folded = text.translate(_ASCII_FOLD)
+    if _ALL.issuperset(folded):  # the usual case, checked in C: every USSD screen comes here
+        return folded
     return "".join(ch if ch in BASIC or ch in EXTENSION else "?" for ch in folded)
 
 

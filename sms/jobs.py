@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 from core.models import Event, InboundMessage, OutboundMessage, utcnow
 from core.notify import SENT_WHOLE
 from sms.replies import fit
-from sms.rows import updated
 from sms.sender import Permanent, Retryable, sender_for
 from web.db import database
 from web.kv import queue as app_queue
@@ -52,15 +51,14 @@ def enqueue_messages(queue: Queue, ids: list[int]) -> None:
 def send_message(message_id: int) -> str:
     """Send one queued message; returns its status ('skipped' if it was not queued)."""
     with database().sessionmaker() as session:
-        claimed = updated(session,
+        msg = session.scalars(  # the claim and the row in one round trip
             update(OutboundMessage)
             .where(OutboundMessage.id == message_id, OutboundMessage.status == "queued")
-            .values(attempts=OutboundMessage.attempts + 1))
-        if not claimed:
+            .values(attempts=OutboundMessage.attempts + 1).returning(OutboundMessage),
+            execution_options={"populate_existing": True}).first()
+        if msg is None:
             session.rollback()
             return "skipped"
-        msg = session.get(OutboundMessage, message_id, populate_existing=True)
-        assert msg is not None
         if msg.purpose not in SENT_WHOLE:  # an answer goes whole, in as many parts as it needs
             msg.text = fit(msg.text)
         try:

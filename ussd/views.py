@@ -11,11 +11,13 @@ import hmac
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import redis
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from core.directory import load_directory
 from core.i18n import translator
@@ -76,12 +78,16 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-def _channel() -> Channel:
-    app = current_app
-    store = SessionStore(kv.client(), ttl=app.config["USSD_SESSION_TTL"])
+def channel_for(app: Flask, session_factory: Callable[[], Session]) -> Channel:
+    """The USSD channel of ``app``: one wiring for the Flask views and the lean hot path."""
+    store = SessionStore(kv.client(app), ttl=app.config["USSD_SESSION_TTL"])
     holder: MenuHolder = app.extensions["ussd_menu"]
-    return Channel(holder.get(), store, session, holder.languages,
+    return Channel(holder.get(), store, session_factory, holder.languages,
                    str(app.config["AT_SHORT_CODE"]))
+
+
+def _channel() -> Channel:
+    return channel_for(current_app, session)
 
 
 @bp.before_request

@@ -32,8 +32,10 @@ def _register_blueprints(app: Flask) -> None:
     import admin.views
     import sms.views
     import ussd.views
+    from ussd import lean
     from web import open311, openapi, schedule, security, simulator, stats
 
+    lean.mount(app)  # first, so that security's ProxyFix (when on) wraps the lean hops too
     for module in (security, ussd.views, sms.views, admin.views, simulator, open311, openapi,
                    stats, schedule):
         module.init_app(app)

@@ -22,7 +22,10 @@ class Database:
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"])
+    # A SendWorker's threads each hold a connection while their SMS is sent (the row
+    # lock that makes it exactly once); the pool opens connections only as needed.
+    pool = max(10, int(app.config["WORKER_THREADS"]) + 2)
+    engine = make_engine(app.config["DATABASE_URL"], pool_size=pool)
     app.extensions["db"] = Database(engine, make_sessionmaker(engine, _dispatcher(app)))
     app.teardown_appcontext(_close_session)
 

@@ -5,7 +5,7 @@ on the ``default`` queue when due, and the ordinary workers run it inside the
 app context (``web.worker``). Production runs exactly one scheduler process
 beside the workers::
 
-    rq worker --with-scheduler -w web.worker.AppWorker --url "$REDIS_URL" default
+    rq worker --with-scheduler -w web.worker.SendWorker --url "$REDIS_URL" default
     rq cron --url "$REDIS_URL" web.cron
 
 (``web.cron`` is the config module ``rq cron`` imports; cron expressions are in

@@ -159,15 +159,21 @@ def _too_many(retry_after: int) -> Response:
     return resp
 
 
+HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"),
+           ("X-Frame-Options", "DENY"), ("Cross-Origin-Opener-Policy", "same-origin"))
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
+def header_items(secure: bool) -> list[tuple[str, str]]:
+    """The headers every response gets (also sent by ussd.lean, which bypasses the hooks)."""
+    return [*HEADERS, HSTS] if secure else list(HEADERS)
+
+
 def _headers(resp: Response) -> Response:
     """Sensible headers everywhere; admin pages also get a strict CSP and no caching."""
     h = resp.headers
-    h.setdefault("X-Content-Type-Options", "nosniff")
-    h.setdefault("Referrer-Policy", "same-origin")
-    h.setdefault("X-Frame-Options", "DENY")
-    h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if request.is_secure:
-        h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    for name, value in header_items(request.is_secure):
+        h.setdefault(name, value)
     if request.path == "/admin" or request.path.startswith("/admin/"):
         h.setdefault("Content-Security-Policy", ADMIN_CSP)
         h.setdefault("Cache-Control", "no-store")

@@ -1,18 +1,26 @@
 """rq workers that run every job inside the app's context.
 
-Production: ``rq worker --with-scheduler -w web.worker.AppWorker`` (configuration
-from the environment, as for the web). The embedded default runs
-:class:`EmbeddedWorker` in the same process as the web server.
+Production: ``rq worker --with-scheduler -w web.worker.SendWorker`` (configuration
+from the environment, as for the web): :class:`SendWorker` runs jobs in this process
+on ``WORKER_THREADS`` threads, because an SMS send waits on the provider far longer
+than it computes, and a forked work-horse per job (:class:`AppWorker`, kept for jobs
+that want that isolation) capped a worker at a few SMS a second. The embedded default
+runs :class:`EmbeddedWorker` in the same process as the web server.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from flask import Flask
 from rq import SimpleWorker, Worker
 from rq.job import Job
 from rq.queue import Queue
+from rq.timeouts import TimerDeathPenalty
+
+# A sibling waits on the queue ttl - 15 s at a time: it sees a stop request within 1 s.
+SIBLING_TTL = 16
 
 
 class _AppContextMixin:
@@ -45,3 +53,80 @@ class EmbeddedWorker(_AppContextMixin, SimpleWorker):
     def __init__(self, *args: Any, app: Flask | None = None, **kwargs: Any) -> None:
         self._init_app(app)
         super().__init__(*args, **kwargs)
+
+
+class _StopWhenAsked:
+    """Leave an idle dequeue every timeout to see a stop request set without a signal.
+
+    rq's own loop waits on the queue until a job comes; only a signal (which a
+    thread cannot take) breaks it.
+    """
+
+    _stop_requested: bool
+
+    def dequeue_job_and_maintain_ttl(self, timeout: int | None,
+                                     max_idle_time: int | None = None) -> Any:
+        dequeue = super().dequeue_job_and_maintain_ttl  # type: ignore[misc]
+        if timeout is None or max_idle_time is not None:  # burst, or rq's own idle limit
+            return dequeue(timeout, max_idle_time)
+        while not self._stop_requested:
+            result = dequeue(timeout, max_idle_time=timeout)
+            if result is not None:
+                return result
+        return None
+
+
+class _Sibling(_StopWhenAsked, _AppContextMixin, SimpleWorker):
+    """One more rq worker in a thread of a :class:`SendWorker`'s process.
+
+    The main thread owns the signals: a sibling installs none, times jobs out with a
+    timer instead of SIGALRM, and stops when the main worker asks it to.
+    """
+
+    death_penalty_class = TimerDeathPenalty
+
+    def __init__(self, *args: Any, app: Flask, **kwargs: Any) -> None:
+        self._init_app(app)
+        super().__init__(*args, **kwargs)
+
+    def _install_signal_handlers(self) -> None:
+        pass
+
+
+class SendWorker(_StopWhenAsked, _AppContextMixin, SimpleWorker):
+    """A non-forking rq worker with ``WORKER_THREADS - 1`` siblings in threads.
+
+    Every job still runs once, in an app context, under rq's own bookkeeping (each
+    thread is a registered rq worker); a send's exactly-once holds by its row lock
+    (:mod:`sms.jobs`), whichever thread or host runs it. A warm stop lets every
+    thread finish its job.
+    """
+
+    def __init__(self, *args: Any, app: Flask | None = None, **kwargs: Any) -> None:
+        self._init_app(app)
+        super().__init__(*args, **kwargs)
+        self._sibling_args = (args, {**kwargs, "name": None, "worker_ttl": SIBLING_TTL})
+        self._siblings: list[tuple[_Sibling, threading.Thread]] = []
+        self._burst = False
+
+    def work(self, burst: bool = False, *args: Any, **kwargs: Any) -> bool:
+        self._burst = burst
+        try:
+            return bool(super().work(burst, *args, **kwargs))
+        finally:
+            for sibling, _ in self._siblings:
+                sibling._stop_requested = not burst  # in a burst each stops when it is idle
+            for _, thread in self._siblings:
+                thread.join()
+            self._siblings = []
+
+    def _install_signal_handlers(self) -> None:
+        """Called by ``work`` after the scheduler process is forked: start the threads now."""
+        super()._install_signal_handlers()  # type: ignore[no-untyped-call]
+        args, kwargs = self._sibling_args
+        for n in range(int(self.app.config["WORKER_THREADS"]) - 1):
+            sibling = _Sibling(*args, app=self.app, **kwargs)
+            thread = threading.Thread(target=sibling.work, kwargs={"burst": self._burst},
+                                      name=f"rq-send-{n + 1}", daemon=True)
+            thread.start()
+            self._siblings.append((sibling, thread))

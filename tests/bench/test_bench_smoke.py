@@ -72,16 +72,19 @@ def test_baseline_does_a_get_and_a_set(redis_url: str, monkeypatch: pytest.Monke
 
 
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
-def test_wrk_drives_the_baseline_under_gunicorn(redis_url: str) -> None:
-    from bench.loadgen import gunicorn, run_wrk, walk
+@pytest.mark.parametrize("server", ["granian", "gunicorn"])
+def test_wrk_drives_the_baseline_under_the_web_server(redis_url: str, server: str) -> None:
+    from bench.loadgen import run_wrk, serve, walk
     from bench.prepare import server_env
 
-    settings = Settings(workers=1, connections=2, port=8479)
+    settings = Settings(workers=1, connections=2, port=8479, server=server)
     env = server_env(settings) | {"REDIS_URL": redis_url}
-    with gunicorn(settings, "bench.baseline:app", env) as base:
+    with serve(settings, "bench.baseline:app", env) as base:
         assert walk(base, ["", "9"], "smoke")[1] == "CON "
         result = run_wrk(settings, base, ["", "9"], seconds=1, connections=2)
+        fresh = run_wrk(settings, base, ["", "9"], seconds=1, connections=2, fresh=True)
     assert result["requests"] > 0 and result["p99_ms"] >= result["p50_ms"]
+    assert fresh["requests"] > 0 and sum(fresh["errors"].values()) == 0
 
 
 def test_plans_capture_and_time(app: Flask) -> None:

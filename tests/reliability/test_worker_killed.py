@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import redis
 from rq import Queue
 from rq.job import Job
@@ -20,10 +21,11 @@ from core.services import Submission, submit_feedback
 from web.kv import QUEUE_NAME
 
 
-def _worker(env_urls: dict[str, str], burst: bool, log_path) -> subprocess.Popen[bytes]:
+def _worker(env_urls: dict[str, str], burst: bool, log_path,
+            worker_class: str = "web.worker.SendWorker") -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MREJESHO_AT_")}
     env.update(env_urls, SECRET_KEY=secrets.token_hex(24))
-    cmd = [sys.executable, "-m", "rq.cli", "worker", "-w", "web.worker.AppWorker",
+    cmd = [sys.executable, "-m", "rq.cli", "worker", "-w", worker_class,
            "--url", env_urls["REDIS_URL"], QUEUE_NAME]
     if burst:
         cmd.append("--burst")
@@ -53,7 +55,9 @@ def _blocked_on_lock(engine) -> bool:
             "AND query ILIKE 'UPDATE outbound_message%'")).scalar())
 
 
-def test_sigkilled_worker_job_is_retried_and_sends_once(fault_env, wait_until, tmp_path) -> None:
+@pytest.mark.parametrize("worker_class", ["web.worker.SendWorker", "web.worker.AppWorker"])
+def test_sigkilled_worker_job_is_retried_and_sends_once(fault_env, wait_until, tmp_path,
+                                                        worker_class: str) -> None:
     app, pg, rd = fault_env["app"], fault_env["pg"], fault_env["redis"]
     urls = {"DATABASE_URL": pg.url, "REDIS_URL": rd.url}
     with app.extensions["db"].sessionmaker() as s:
@@ -69,7 +73,8 @@ def test_sigkilled_worker_job_is_retried_and_sends_once(fault_env, wait_until, t
         locker.begin()
         locker.execute(text("SELECT id FROM outbound_message WHERE id = :i FOR UPDATE"),
                        {"i": msg_id})
-        worker = _worker(urls, burst=False, log_path=tmp_path / "w1.log")
+        worker = _worker(urls, burst=False, log_path=tmp_path / "w1.log",
+                         worker_class=worker_class)
         try:
             try:
                 wait_until(lambda: _blocked_on_lock(engine), timeout=30)
@@ -89,7 +94,7 @@ def test_sigkilled_worker_job_is_retried_and_sends_once(fault_env, wait_until, t
         queue.scheduled_job_registry.remove(jid)
         queue.enqueue_job(Job.fetch(jid, connection=conn_redis))
     assert job_id in queue.job_ids
-    second = _worker(urls, burst=True, log_path=tmp_path / "w2.log")
+    second = _worker(urls, burst=True, log_path=tmp_path / "w2.log", worker_class=worker_class)
     assert second.wait(60) == 0, (tmp_path / "w2.log").read_text()[-3000:]
     with app.extensions["db"].sessionmaker() as s:
         msg = s.get(OutboundMessage, msg_id)
