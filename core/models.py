@@ -123,6 +123,8 @@ class Feedback(Base):
         # The admin's inbox (core.queries): an institution's newest first, and appeals.
         Index("ix_feedback_inst_created", "institution_id", "created_at", "id"),
         Index("ix_feedback_appeal", "appeal_institution_id"),
+        # A replayed, retried or redialled submission finds its first record (0004_faults).
+        Index("ux_feedback_submission_key", "submission_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -152,6 +154,8 @@ class Feedback(Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     reject_reason: Mapped[str | None] = mapped_column(Text)
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The channel's idempotency key (a USSD draft's), unique: see core.services.submit_feedback.
+    submission_key: Mapped[str | None] = mapped_column(String(64))
 
     institution: Mapped[Institution] = relationship(foreign_keys=[institution_id])
     appeal_institution: Mapped[Institution | None] = relationship(

@@ -18,7 +18,7 @@ from core.references import parse_reference
 
 from menus import texts
 from menus.screens import BACK, HOME, MORE, Screen, compose, kind_name, list_body, page_count, pick
-from menus.state import Draft, State
+from menus.state import Draft, State, new_draft_key
 
 MIN_TEXT = 3
 MAX_DESCRIPTION = 300   # over USSD: two screens or more, and the session stays under 1 KB
@@ -106,7 +106,8 @@ class Menu:
     def _home(self, state: State, choice: str) -> tuple[State, Screen]:
         if choice in ("1", "2", "3", "4", "5"):
             kind = texts.KIND_ORDER[int(choice) - 1]
-            return self._go(replace(state, draft=Draft(kind=kind), offer=False), "group")
+            draft = Draft(kind=kind, key=new_draft_key())
+            return self._go(replace(state, draft=draft, offer=False), "group")
         target = {"6": "track", "7": "appeal", "8": "lang"}.get(choice)
         return self._go(state, target) if target else self._again(state, texts.INVALID_CHOICE)
 

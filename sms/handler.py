@@ -16,10 +16,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core import services
+from core.clock import db_now
 from core.errors import InvalidFeedback, MrejeshoError
 from core.i18n import normalise_locale
 from core.institutions import TRIAGE_CODE
-from core.models import InboundMessage, Subscriber, utcnow
+from core.models import InboundMessage, Subscriber
 from core.notify import queue_sms
 from sms import replies as r
 from sms.directory import Directory
@@ -49,9 +50,9 @@ def handle(session: Session, msg: InboundMessage, directory: Directory,
            now: datetime | None = None) -> Command:
     """Handle ``msg`` (already stored, from a valid number) and queue its reply."""
     command = parse(msg.text)
-    ctx = Context(session, msg, directory, now or utcnow())
+    ctx = Context(session, msg, directory, now or db_now(session))
     if ctx.subscriber is None:  # a first message in English makes an English subscriber
-        ctx.subscriber = services.remember_language(session, msg.phone, command.lang or "sw")
+        ctx.subscriber = services.ensure_subscriber(session, msg.phone, command.lang or "sw")
         ctx.lang = ctx.subscriber.language
     msg.command = command.action
     try:

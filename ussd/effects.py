@@ -6,6 +6,8 @@ menu renders; infrastructure errors propagate to the hop, which apologises.
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -48,9 +50,25 @@ def other_languages(session: Session) -> dict[str, str]:
     return {phone: lang for phone, lang in rows}
 
 
-def run_effect(session: Session, effect: tuple[str, ...], state: State, phone: str) -> Outcome:
+# Effects that may run twice at once without harm: the database decides (submit, by its
+# key) or nothing is written twice (track, language). An appeal waits for the hop lock.
+IDEMPOTENT = frozenset({"submit", "track", "language"})
+
+
+def submission_key(state: State, hop_key: str) -> str | None:
+    """The draft's key; for a draft begun before drafts had one, the session's hop."""
+    if state.draft is not None and state.draft.key:
+        return f"ussd:d:{state.draft.key}"
+    if hop_key:
+        return "ussd:h:" + hashlib.sha256(hop_key.encode()).hexdigest()[:40]
+    return None
+
+
+def run_effect(session: Session, effect: tuple[str, ...], state: State, phone: str,
+               hop_key: str = "") -> Outcome:
+    """Run ``effect``; ``hop_key`` (session id and hop) keys a submit whose draft has none."""
     try:
-        outcome = _run(session, effect, state, phone)
+        outcome = _run(session, effect, state, phone, hop_key)
     except MrejeshoError as exc:
         session.rollback()
         return Outcome(code=exc.code)
@@ -58,7 +76,8 @@ def run_effect(session: Session, effect: tuple[str, ...], state: State, phone: s
     return outcome
 
 
-def _run(session: Session, effect: tuple[str, ...], state: State, phone: str) -> Outcome:
+def _run(session: Session, effect: tuple[str, ...], state: State, phone: str,
+         hop_key: str) -> Outcome:
     name = effect[0]
     if name == "submit":
         d = state.draft
@@ -66,7 +85,7 @@ def _run(session: Session, effect: tuple[str, ...], state: State, phone: str) ->
         feedback = submit_feedback(session, Submission(
             kind=d.kind, channel="ussd", institution_code=d.institution,
             description=d.description, phone=phone, name=d.name or None,
-            anonymous=d.anonymous, language=state.lang))
+            anonymous=d.anonymous, language=state.lang, key=submission_key(state, hop_key)))
         return Outcome(reference=feedback.reference)
     if name == "track":
         feedback = find_feedback(session, effect[1])
