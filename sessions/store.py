@@ -55,9 +55,13 @@ class SessionStore:
 
     def save(self, session_id: str, phone: str, state: State, loaded_draft: bytes | None,
              cache_lang: str | None = None) -> None:
-        """Write the state, the draft if it changed, and a language to cache, in one trip."""
+        """Write the state, the draft if it changed, and a language to cache, in one trip.
+
+        All or nothing (MULTI/EXEC, the same round trip): a Redis refusing writes must
+        not delete the draft while the state still stands at its confirm screen.
+        """
         s_key, d_key, l_key = self._keys(session_id, phone)
-        pipe = self.client.pipeline(transaction=False)
+        pipe = self.client.pipeline(transaction=True)
         pipe.set(s_key, state.encode(), ex=self.ttl)
         draft = state.draft.encode() if state.draft is not None else None
         if draft != loaded_draft:
