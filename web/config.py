@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "USSD_SERVICE_CODE": "*152*00#",
     "EMBEDDED": False,           # the one-command default: simulator page on
     "SMS_DISPATCH": True,        # enqueue committed SMS on rq
+    "WORKER_HEARTBEAT": 30,      # seconds between a busy rq worker's heartbeats (the sweeper's too)
     "WTF_CSRF_TIME_LIMIT": None,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
