@@ -95,7 +95,7 @@ def _event(session: Session, msg: OutboundMessage, kind: str, **data: object) ->
                                 "attempts": msg.attempts, **data}))
 
 
-def sweep_queued_messages() -> int:
+def sweep_queued_messages(older_than: timedelta = SWEEP_AFTER) -> int:
     """Re-enqueue SMS still queued after a few minutes with no live job; handle stray inbound.
 
     A message stays queued when Redis was down at commit, its job was lost (a
@@ -105,7 +105,7 @@ def sweep_queued_messages() -> int:
     queue = app_queue()
     grace = timedelta(seconds=3 * int(current_app.config["WORKER_HEARTBEAT"]))
     with database().sessionmaker() as session:
-        cutoff = db_now(session) - SWEEP_AFTER
+        cutoff = db_now(session) - older_than
         ids = list(session.scalars(select(OutboundMessage.id).where(
             OutboundMessage.status == "queued", OutboundMessage.created_at < cutoff)
             .order_by(OutboundMessage.id).limit(SWEEP_LIMIT)))
