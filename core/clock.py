@@ -5,6 +5,10 @@ every other host then counted them in its hour for a day and refused the
 citizen. The database is the one clock all of them share, so a submission
 takes its time from it (read in the same statement that locks the number,
 see :func:`core.services.submit_feedback`) and the sweeper its cut-offs.
+
+A test that moves the host's clock (``time_machine``) to walk the service levels
+through the weeks says so with ``session.info[CLOCK_KEY] = "host"``: the
+database's clock cannot be moved.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from typing import Any
 from sqlalchemy import func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from core.models import UTCDateTime
+from core.models import UTCDateTime, utcnow
+
+CLOCK_KEY = "clock"
 
 
 def now_expression(dialect: str) -> Any:
@@ -27,6 +33,14 @@ def now_expression(dialect: str) -> Any:
     if dialect == "sqlite":
         return type_coerce(func.strftime("%Y-%m-%d %H:%M:%f000", "now"), UTCDateTime())
     return type_coerce(func.now(), UTCDateTime())
+
+
+def now(session: Session, database_time: datetime | None = None) -> datetime:
+    """The time a service stamps rows and measures windows with (``database_time`` if the
+    caller has just read it)."""
+    if session.info.get(CLOCK_KEY) == "host":
+        return utcnow()
+    return database_time or db_now(session)
 
 
 def db_now(session: Session) -> datetime:

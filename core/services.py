@@ -15,8 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, lazyload
 
-from core import gsm, sla
-from core.clock import db_now
+from core import clock, gsm, sla
 from core.errors import (
     InvalidFeedback,
     NotAllowed,
@@ -142,8 +141,7 @@ def submit_feedback(session: Session, sub: Submission, now: datetime | None = No
     name = _clean_text(sub.name, "name", 1, MAX_NAME) if sub.name and not sub.anonymous else None
     inst = submission_target(session, sub.institution_code)
     if phone is not None and channel in (Channel.USSD, Channel.SMS):
-        db_time = claim_number(session, phone, sub.language)
-        now = now or db_time
+        now = now or clock.now(session, claim_number(session, phone, sub.language))
         try:
             check_submission_rate(session, phone, now)
         except RateLimited:
@@ -151,7 +149,7 @@ def submit_feedback(session: Session, sub: Submission, now: datetime | None = No
             if first is None:
                 raise
             return first                   # the limit never refuses a replay
-    now = now or db_now(session)
+    now = now or clock.now(session)
     feedback, fresh = _insert_or_find(session, {
         "kind": kind.value, "channel": channel.value, "institution_id": inst.id,
         "description": description, "anonymous": sub.anonymous, "submitter_phone": phone,

@@ -15,8 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core import services
-from core.clock import db_now
+from core import clock, services
 from core.errors import InvalidFeedback, MrejeshoError
 from core.i18n import normalise_locale
 from core.institutions import TRIAGE_CODE
@@ -50,7 +49,7 @@ def handle(session: Session, msg: InboundMessage, directory: Directory,
            now: datetime | None = None) -> Command:
     """Handle ``msg`` (already stored, from a valid number) and queue its reply."""
     command = parse(msg.text)
-    ctx = Context(session, msg, directory, now or db_now(session))
+    ctx = Context(session, msg, directory, now or clock.now(session))
     if ctx.subscriber is None:  # a first message in English makes an English subscriber
         ctx.subscriber = services.ensure_subscriber(session, msg.phone, command.lang or "sw")
         ctx.lang = ctx.subscriber.language

@@ -23,7 +23,7 @@ from rq.job import Job
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core.clock import db_now
+from core import clock
 from core.models import Event, InboundMessage, OutboundMessage, utcnow
 from sms.replies import fit
 from sms.rows import updated
@@ -105,7 +105,7 @@ def sweep_queued_messages(older_than: timedelta = SWEEP_AFTER) -> int:
     queue = app_queue()
     grace = timedelta(seconds=3 * int(current_app.config["WORKER_HEARTBEAT"]))
     with database().sessionmaker() as session:
-        cutoff = db_now(session) - older_than
+        cutoff = clock.now(session) - older_than
         ids = list(session.scalars(select(OutboundMessage.id).where(
             OutboundMessage.status == "queued", OutboundMessage.created_at < cutoff)
             .order_by(OutboundMessage.id).limit(SWEEP_LIMIT)))
