@@ -141,7 +141,8 @@ def submit_feedback(session: Session, sub: Submission, now: datetime | None = No
     name = _clean_text(sub.name, "name", 1, MAX_NAME) if sub.name and not sub.anonymous else None
     inst = submission_target(session, sub.institution_code)
     if phone is not None and channel in (Channel.USSD, Channel.SMS):
-        now = now or clock.now(session, claim_number(session, phone, sub.language))
+        locked_at = claim_number(session, phone, sub.language)  # always: it is the lock
+        now = now or clock.now(session, locked_at)
         try:
             check_submission_rate(session, phone, now)
         except RateLimited:

@@ -178,6 +178,7 @@ class Channel:
         return self.menu.apology(state.lang).body
 
     def _run_effect(self, hop: Hop, state: State, screen: Screen, loaded: Loaded) -> str:
+        """Run it, answer with what follows; the session's hop keys a draft without a key."""
         outcome = run_effect(self.session, screen.effect, state, hop.phone,
                              f"{hop.session_id}:{hop.key}")
         state, final = self.menu.finish(state, screen.effect, outcome)
