@@ -24,10 +24,13 @@ import redis
 
 from bench.settings import ROOT
 
+_HANDED_OUT: set[int] = set()
+
 
 def free_port() -> int:
+    """A port of the range that is free now and not yet given to another server of the run."""
     low, _, high = os.environ.get("BENCH_FAULTS_PORTS", "21200-21299").partition("-")
-    ports = list(range(int(low), int(high) + 1))
+    ports = [p for p in range(int(low), int(high) + 1) if p not in _HANDED_OUT]
     random.shuffle(ports)
     for port in ports:
         with socket.socket() as s:
@@ -35,6 +38,7 @@ def free_port() -> int:
                 s.bind(("127.0.0.1", port))
             except OSError:
                 continue
+            _HANDED_OUT.add(port)
             return port
     raise RuntimeError("no free port in BENCH_FAULTS_PORTS")
 
