@@ -5,7 +5,7 @@ FLASK   := $(VENV)/bin/flask --app wsgi
 PORT    ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bench browser clean
+.PHONY: run test lint bench chaos-local browser clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -43,6 +43,11 @@ bench: $(VENV)/.installed
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(PY) -m bench
+
+## chaos-local: the single-host fault run alone (bench/faults.py): USSD load while web workers,
+## its own Redis and the rq workers are killed; prints lost, duplicated, phantom (all 0)
+chaos-local: $(VENV)/.installed
+	$(PY) -m bench.faults
 
 clean:
 	rm -rf $(VENV) instance build *.egg-info

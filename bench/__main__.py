@@ -19,7 +19,7 @@ from typing import Any
 from bench import prepare, report
 from bench.settings import RESULTS, Settings
 
-SECTIONS = ("scale", "ussd", "submit", "send", "session", "sms", "profile")
+SECTIONS = ("scale", "ussd", "submit", "send", "session", "sms", "profile", "faults")
 
 
 def _section(name: str) -> Any:

@@ -136,6 +136,8 @@ class Feedback(Base):
         Index("ix_feedback_inst_created", "institution_id", "created_at", "id"),
         Index("ix_feedback_appeal", "appeal_institution_id"),
         Index("ix_feedback_partner", "partner_id", "created_at"),  # the dashboard's partners
+        # A replayed, retried or redialled submission finds its first record (0007_faults).
+        Index("ux_feedback_submission_key", "submission_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -167,6 +169,8 @@ class Feedback(Base):
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
     # The partner whose app filed it through Open311 (channel "partner"), else None.
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
+    # The channel's idempotency key (a USSD draft's), unique: see core.services.submit_feedback.
+    submission_key: Mapped[str | None] = mapped_column(String(64))
 
     institution: Mapped[Institution] = relationship(foreign_keys=[institution_id])
     appeal_institution: Mapped[Institution | None] = relationship(

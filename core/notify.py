@@ -9,6 +9,8 @@ answer and any news of their own feedback always go.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,16 +29,22 @@ def is_opted_out(session: Session, phone: str) -> bool:
 
 
 def queue_sms(session: Session, *, phone: str, text: str, purpose: str,
-              feedback: Feedback | None = None) -> OutboundMessage | None:
-    """Record an SMS for sending after commit; ``None`` if the number opted out of it."""
+              feedback: Feedback | None = None,
+              now: datetime | None = None) -> OutboundMessage | None:
+    """Record an SMS for sending after commit; ``None`` if the number opted out of it.
+
+    ``now`` dates the row (a submission passes the database's clock).
+    """
     if purpose in STOPPED_BY_OPT_OUT and is_opted_out(session, phone):
         return None
     msg = OutboundMessage(phone=phone, text=text, purpose=purpose,
-                          feedback_id=feedback.id if feedback is not None else None)
+                          feedback_id=feedback.id if feedback is not None else None,
+                          **({"created_at": now} if now is not None else {}))
     session.add(msg)
     session.flush()
     session.info.setdefault(PENDING_SMS, []).append(msg.id)
     if feedback is not None:
         session.add(Event(feedback_id=feedback.id, kind="sms_queued",
-                          data={"message_id": msg.id, "purpose": purpose}))
+                          data={"message_id": msg.id, "purpose": purpose},
+                          **({"at": now} if now is not None else {})))
     return msg

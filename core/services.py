@@ -13,11 +13,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, lazyload
 
-from core import sla
+from core import clock, sla
 from core.errors import (
     InvalidFeedback,
     NotAllowed,
@@ -34,6 +32,9 @@ from core.references import new_reference, parse_reference
 from core.rights import APPEALED_SMS, answer_sms, appeal_open, check_answer_fits, clean_words
 from core.scope import check_scope
 from core.status import CITIZEN_CHANNELS, OPEN_STATUSES, Channel, Kind, Status, check_transition
+from core.subscribers import claim_number, dialect_insert
+from core.subscribers import ensure_subscriber as ensure_subscriber  # services too
+from core.subscribers import remember_language as remember_language
 
 MIN_DESCRIPTION = 3
 MAX_DESCRIPTION = 2000
@@ -69,18 +70,6 @@ def _move(session: Session, feedback: Feedback, target: Status, officer: Officer
     return previous
 
 
-def remember_language(session: Session, phone: str, language: str) -> Subscriber:
-    """Create or update the subscriber's language (shared by USSD and SMS)."""
-    sub = session.scalar(select(Subscriber).where(Subscriber.phone == phone))
-    if sub is None:
-        sub = Subscriber(phone=phone, language=normalise_locale(language))
-        session.add(sub)
-    else:
-        sub.language = normalise_locale(language)
-    session.flush()
-    return sub
-
-
 def subscriber_language(session: Session, phone: str) -> str:
     lang = session.scalar(select(Subscriber.language).where(Subscriber.phone == phone))
     return lang or "sw"
@@ -97,6 +86,8 @@ class Submission:
     anonymous: bool = False
     language: str = "sw"
     partner_id: int | None = None  # channel "partner": whose app filed it
+    # The channel's idempotency key (a USSD draft's): the same key never makes two records.
+    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,8 +127,12 @@ def check_submission_rate(session: Session, phone: str, now: datetime) -> None:
 
 def submit_feedback(session: Session, sub: Submission, now: datetime | None = None,
                     officer: Officer | None = None) -> Feedback:
-    """Create a feedback with a fresh reference, its Event and the citizen's SMS."""
-    now = now or utcnow()
+    """Create a feedback with a fresh reference, its Event and the citizen's SMS.
+
+    With ``sub.key`` it is idempotent in the database: a key already stored (a
+    retry after the worker died past the COMMIT, a redial of the same draft)
+    returns that first feedback, and writes and sends nothing more.
+    """
     try:
         kind, channel = Kind(sub.kind), Channel(sub.channel)
     except ValueError as exc:
@@ -149,40 +144,68 @@ def submit_feedback(session: Session, sub: Submission, now: datetime | None = No
     name = _clean_text(sub.name, "name", 1, MAX_NAME) if sub.name and not sub.anonymous else None
     inst = submission_target(session, sub.institution_code)
     if phone is not None and channel in CITIZEN_CHANNELS:
-        check_submission_rate(session, phone, now)
-    feedback = insert_with_reference(session, {
+        locked_at = claim_number(session, phone, sub.language)  # always: it is the lock
+        now = now or clock.now(session, locked_at)
+        try:
+            check_submission_rate(session, phone, now)
+        except RateLimited:
+            first = _submitted(session, sub.key)
+            if first is None:
+                raise
+            return first                   # the limit never refuses a replay
+    now = now or clock.now(session)
+    feedback, fresh = _insert_or_find(session, {
         "kind": kind.value, "channel": channel.value, "institution_id": inst.id,
         "description": description, "anonymous": sub.anonymous, "submitter_phone": phone,
         "submitter_name": name, "language": normalise_locale(sub.language),
         "status": Status.RECEIVED.value, "created_at": now, "updated_at": now,
-        "due_at": sla.answer_due(kind, now), "partner_id": sub.partner_id})
+        "due_at": sla.answer_due(kind, now), "partner_id": sub.partner_id,
+        "submission_key": sub.key})
+    if not fresh:
+        return feedback
     _event(session, feedback, "created", officer, now, channel=channel.value,
            institution=inst.code, anonymous=sub.anonymous)
     if phone:
         t = translator(feedback.language)
-        queue_sms(session, phone=phone, feedback=feedback, purpose="reference", text=t._(
+        queue_sms(session, phone=phone, feedback=feedback, purpose="reference", now=now, text=t._(
             "Thank you. Ref %(ref)s, sent to %(inst)s. To track it, send STATUS %(ref)s",
             ref=feedback.reference, inst=inst.short_name(t.locale)))
     return feedback
 
 
+def _submitted(session: Session, key: str | None) -> Feedback | None:
+    if key is None:
+        return None
+    return session.scalar(select(Feedback).where(Feedback.submission_key == key)
+                          .options(lazyload(Feedback.events)))
+
+
 def insert_with_reference(session: Session, values: dict[str, Any], attempts: int = 8,
                           draw: Callable[[], str] = new_reference) -> Feedback:
-    """Insert a feedback of ``values`` under a fresh random reference; returns it.
+    """Insert a feedback of ``values`` under a fresh random reference; returns it."""
+    return _insert_or_find(session, values, attempts, draw)[0]
 
-    The unique index decides, so two processes drawing the same number at once
-    cannot both win: the loser's ``INSERT … ON CONFLICT DO NOTHING`` returns no
-    row and it draws again, with no savepoint round trips on the common path.
+
+def _insert_or_find(session: Session, values: dict[str, Any], attempts: int = 8,
+                    draw: Callable[[], str] = new_reference) -> tuple[Feedback, bool]:
+    """Insert under a fresh random reference, or find the row with the same key.
+
+    The unique indexes decide, so two processes cannot both win: the loser's
+    ``INSERT … ON CONFLICT DO NOTHING`` (waiting, on PostgreSQL, for the
+    winner's COMMIT) returns no row; then either the ``submission_key`` is
+    taken, and that first row is returned with ``False``, or the reference was,
+    and it draws again, with no savepoint round trips on the common path.
     """
-    dialect_insert = (postgresql_insert if session.get_bind().dialect.name == "postgresql"
-                      else sqlite_insert)
     for _ in range(attempts):
-        statement = (dialect_insert(Feedback).values(reference=draw(), **values)
-                     .on_conflict_do_nothing(index_elements=["reference"])
+        statement = (dialect_insert(session)(Feedback).values(reference=draw(), **values)
+                     .on_conflict_do_nothing()
                      .returning(Feedback).options(lazyload(Feedback.events)))
         feedback = session.scalars(statement).first()  # a new row has no events to load
         if feedback is not None:
-            return feedback
+            return feedback, True
+        first = _submitted(session, values.get("submission_key"))
+        if first is not None:
+            return first, False
     raise RuntimeError("could not draw a free reference number")
 
 

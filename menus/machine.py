@@ -33,7 +33,7 @@ from menus.screens import (
     page_count,
     pick,
 )
-from menus.state import Draft, State
+from menus.state import Draft, State, new_draft_key
 
 MAX_NAME = 40
 MAX_LETTERS = 20
@@ -132,7 +132,8 @@ class Menu:
     def _home(self, state: State, choice: str) -> tuple[State, Screen]:
         if choice in ("1", "2", "3", "4", "5"):
             kind = texts.KIND_ORDER[int(choice) - 1]
-            return self._go(replace(state, draft=Draft(kind=kind), offer=False), "group")
+            draft = Draft(kind=kind, key=new_draft_key())
+            return self._go(replace(state, draft=draft, offer=False), "group")
         target = {"6": "track", "7": "appeal", "8": "lang"}.get(choice)
         return self._go(state, target) if target else self._again(state, texts.INVALID_CHOICE)
 

@@ -8,6 +8,7 @@ a redial) and the rest under the session id (idle TTL of a few minutes).
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -27,11 +28,14 @@ class Draft:
     anonymous: bool = False
     named: bool = False
     name: str = ""
+    # Drawn when the draft is begun, kept through every edit: its submission's key in the
+    # database, so a retry or a redial of this draft can never make a second feedback.
+    key: str = ""
 
     def encode(self) -> bytes:
         data = {"k": self.kind, "n": self.node, "p": self.page, "a": self.arg,
                 "i": self.institution, "d": self.description, "y": int(self.anonymous),
-                "w": int(self.named), "m": self.name}
+                "w": int(self.named), "m": self.name, "x": self.key}
         return json.dumps({k: v for k, v in data.items() if v not in ("", 0)},
                           separators=(",", ":"), ensure_ascii=False).encode()
 
@@ -43,7 +47,12 @@ class Draft:
         return cls(kind=d["k"], node=d.get("n", "group"), page=d.get("p", 0),
                    arg=d.get("a", ""), institution=d.get("i", ""),
                    description=d.get("d", ""), anonymous=bool(d.get("y")),
-                   named=bool(d.get("w")), name=d.get("m", ""))
+                   named=bool(d.get("w")), name=d.get("m", ""), key=d.get("x", ""))
+
+
+def new_draft_key() -> str:
+    """12 random URL-safe characters: unguessable, and small beside the 1 KB a session may cost."""
+    return secrets.token_urlsafe(9)
 
 
 @dataclass(frozen=True)
@@ -94,4 +103,4 @@ def new_state(lang: str, draft: Draft | None = None) -> State:
     return State(lang=lang, draft=draft, offer=draft is not None)
 
 
-__all__ = ["Draft", "Frame", "State", "new_state", "replace"]
+__all__ = ["Draft", "Frame", "State", "new_draft_key", "new_state", "replace"]

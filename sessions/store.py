@@ -55,11 +55,17 @@ class SessionStore:
 
     def save(self, session_id: str, phone: str, state: State, loaded_draft: bytes | None,
              cache_lang: str | None = None) -> None:
-        """Write the state, the draft if it changed, and a language to cache, in one trip."""
+        """Write the state, the draft if it changed, and a language to cache, in one trip.
+
+        A hop that deletes the draft (a submit, a discard) writes all or nothing
+        (MULTI/EXEC, the same round trip): a Redis refusing writes still accepts a
+        DEL, and must not drop the draft while the state stays at its confirm screen.
+        """
         s_key, d_key, l_key = self._keys(session_id, phone)
-        pipe = self.client.pipeline(transaction=False)
-        pipe.set(s_key, state.encode(), ex=self.ttl)
         draft = state.draft.encode() if state.draft is not None else None
+        deletes = draft is None and loaded_draft is not None
+        pipe = self.client.pipeline(transaction=deletes)
+        pipe.set(s_key, state.encode(), ex=self.ttl)
         if draft != loaded_draft:
             if draft is None:
                 pipe.delete(d_key)

@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core import services
+from core import clock, services
 from core.errors import InvalidFeedback, MrejeshoError, NotAllowed
 from core.i18n import normalise_locale
 from core.institutions import TRIAGE_CODE
-from core.models import InboundMessage, Subscriber, utcnow
+from core.models import InboundMessage, Subscriber
 from core.notify import queue_sms
 from sessions.sms_drafts import SmsDrafts
 from sms import replies as r
@@ -55,9 +55,9 @@ def handle(session: Session, msg: InboundMessage, directory: Directory,
     draft (:mod:`sms.drafts`) instead of being kept for a YES.
     """
     command = parse(msg.text)
-    ctx = Context(session, msg, directory, now or utcnow())
+    ctx = Context(session, msg, directory, now or clock.now(session))
     if ctx.subscriber is None:  # a first message in English makes an English subscriber
-        ctx.subscriber = services.remember_language(session, msg.phone, command.lang or "sw")
+        ctx.subscriber = services.ensure_subscriber(session, msg.phone, command.lang or "sw")
         ctx.lang = ctx.subscriber.language
     msg.command = command.action
     try:

@@ -14,15 +14,16 @@ refusal (invalid number, blacklisted) is final. The feedback's audit trail gets
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from rq import Queue, Retry
+from rq import Queue, Retry, Worker
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.models import Event, InboundMessage, OutboundMessage, utcnow
 from core.notify import SENT_WHOLE
 from sms.replies import fit
@@ -94,20 +95,21 @@ def _event(session: Session, msg: OutboundMessage, kind: str, **data: object) ->
                                 "attempts": msg.attempts, **data}))
 
 
-def sweep_queued_messages() -> int:
+def sweep_queued_messages(older_than: timedelta = SWEEP_AFTER) -> int:
     """Re-enqueue SMS still queued after a few minutes with no live job; handle stray inbound.
 
-    A message stays queued when Redis was down at commit, or its job was lost;
-    an inbound SMS stays unhandled when the process died between storing and
-    handling it. Returns how many were picked up.
+    A message stays queued when Redis was down at commit, its job was lost (a
+    Redis restart without persistence), or its worker died mid-job and left it
+    "started". Returns how many were picked up. Times are the database's.
     """
     queue = app_queue()
-    cutoff = utcnow() - SWEEP_AFTER
+    grace = timedelta(seconds=3 * int(current_app.config["WORKER_HEARTBEAT"]))
     with database().sessionmaker() as session:
+        cutoff = clock.now(session) - older_than
         ids = list(session.scalars(select(OutboundMessage.id).where(
             OutboundMessage.status == "queued", OutboundMessage.created_at < cutoff)
             .order_by(OutboundMessage.id).limit(SWEEP_LIMIT)))
-    stale = [i for i in ids if not _has_live_job(queue, i)]
+    stale = [i for i in ids if not _has_live_job(queue, i, grace)]
     enqueue_messages(queue, stale)
     from sms.views import handle_stored  # the view's own path, after the fact
 
@@ -120,9 +122,33 @@ def sweep_queued_messages() -> int:
     return len(stale) + len(inbound)
 
 
-def _has_live_job(queue: Queue, message_id: int) -> bool:
+def _has_live_job(queue: Queue, message_id: int, grace: timedelta) -> bool:
+    """Is someone going to run this message's job? Gone, or stale, means no.
+
+    A "started" job is live only while its worker's key exists and the job's
+    heartbeat (every ``WORKER_HEARTBEAT`` seconds while it runs) is fresh: a
+    SIGKILLed worker's job would otherwise look started for many minutes. A
+    "scheduled" one (a retry's back-off) is live until its time is well past.
+    """
     try:
         job = Job.fetch(job_id(message_id), connection=queue.connection)
     except NoSuchJobError:
         return False
-    return job.get_status(refresh=False) in LIVE
+    status = job.get_status(refresh=False)
+    now = utcnow()
+    if status == "started":
+        alive = bool(job.worker_name) and bool(queue.connection.exists(
+            Worker.redis_worker_namespace_prefix + (job.worker_name or "")))
+        beat = job.last_heartbeat or job.started_at
+        return alive and beat is not None and now - _aware(beat) < grace
+    if status == "scheduled":
+        try:
+            due = queue.scheduled_job_registry.get_scheduled_time(job)
+        except NoSuchJobError:
+            return False
+        return now - _aware(due) < grace
+    return status in LIVE
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

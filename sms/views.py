@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.errors import InvalidPhone
 from core.models import Event, InboundMessage, OutboundMessage, utcnow
 from core.phones import normalise_phone
@@ -114,7 +115,7 @@ def _store(provider_id: str, sender: str, text: str) -> int | None:
 def handle_stored(inbound_id: int) -> bool:
     """Handle a stored inbound message unless someone already has; True if this call did."""
     with database().sessionmaker() as session:
-        now = utcnow()
+        now = clock.now(session)  # the clock every host shares, not this host's
         claimed = updated(session,
             update(InboundMessage)
             .where(InboundMessage.id == inbound_id, InboundMessage.handled_at.is_(None))

@@ -6,6 +6,8 @@ menu renders; infrastructure errors propagate to the hop, which apologises.
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -52,14 +54,29 @@ def other_languages(session: Session) -> dict[str, str]:
     return {phone: lang for phone, lang in rows}
 
 
+# Effects that may run twice at once without harm: the database decides (submit, by its
+# key) or nothing is written twice (track, language). An appeal waits for the hop lock.
+IDEMPOTENT = frozenset({"submit", "track", "language"})
+
+
+def submission_key(state: State, hop_key: str) -> str | None:
+    """The draft's key; for a draft begun before drafts had one, the session's hop."""
+    if state.draft is not None and state.draft.key:
+        return f"ussd:d:{state.draft.key}"
+    if hop_key:
+        return "ussd:h:" + hashlib.sha256(hop_key.encode()).hexdigest()[:40]
+    return None
+
+
 def run_effect(session: Session, effect: tuple[str, ...], state: State, phone: str,
-               drafts: SmsDrafts | None = None, to: str = "") -> Outcome:
+               hop_key: str = "", drafts: SmsDrafts | None = None, to: str = "") -> Outcome:
+    """Run ``effect``; ``hop_key`` (session id and hop) keys a submit whose draft has none."""
     try:
         if effect[0] == "sms_draft":
             assert drafts is not None, "the channel gives the SMS drafts"
             outcome = await_sms(session, drafts, state, phone, to, anonymous=effect[1] == "1")
         else:
-            outcome = _run(session, effect, state, phone)
+            outcome = _run(session, effect, state, phone, hop_key)
     except MrejeshoError as exc:
         session.rollback()
         return Outcome(code=exc.code)
@@ -96,7 +113,8 @@ def await_sms(session: Session, drafts: SmsDrafts, state: State, phone: str, to:
     return Outcome(sms_code=draft.code, to=to)
 
 
-def _run(session: Session, effect: tuple[str, ...], state: State, phone: str) -> Outcome:
+def _run(session: Session, effect: tuple[str, ...], state: State, phone: str,
+         hop_key: str) -> Outcome:
     name = effect[0]
     if name == "submit":
         d = state.draft
@@ -104,7 +122,7 @@ def _run(session: Session, effect: tuple[str, ...], state: State, phone: str) ->
         feedback = submit_feedback(session, Submission(
             kind=d.kind, channel="ussd", institution_code=d.institution,
             description=d.description, phone=phone, name=d.name or None,
-            anonymous=d.anonymous, language=state.lang))
+            anonymous=d.anonymous, language=state.lang, key=submission_key(state, hop_key)))
         return Outcome(reference=feedback.reference)
     if name == "track":
         return _tracked(find_feedback(session, effect[1]), phone)

@@ -25,10 +25,13 @@ from menus.state import State, new_state
 from menus.texts import EXPIRED
 from sessions.sms_drafts import SmsDrafts
 from sessions.store import Loaded, SessionStore
-from ussd.effects import language_of, phone_key, run_effect
+from ussd.effects import IDEMPOTENT, language_of, phone_key, run_effect
 
 log = logging.getLogger(__name__)
 WAIT_SECONDS = 8.0
+# How long an idempotent effect waits on a held lock before running anyway: the holder
+# may be a worker killed mid-hop, whose lock would outlive the aggregator's patience.
+GRACE_SECONDS = 1.5
 DIAL_CHARS = frozenset("0123456789*")
 
 
@@ -146,7 +149,13 @@ class Channel:
         return body
 
     def _effect(self, hop: Hop, state: State, screen: Screen, loaded: Loaded) -> str:
-        """Run a submit/track/appeal/language once, even if the hop arrives twice at once."""
+        """Run a submit/track/appeal/language once, even if the hop arrives twice at once.
+
+        The lock spares a duplicate the work. An idempotent effect waits on a held
+        lock only :data:`GRACE_SECONDS`, then runs unlocked: a submit's database key
+        answers with the first record if the holder committed and died.
+        """
+        idempotent = screen.effect[0] in IDEMPOTENT
         deadline = time.monotonic() + WAIT_SECONDS
         while time.monotonic() < deadline:
             if self.store.lock(hop.session_id):
@@ -154,15 +163,32 @@ class Channel:
                     done = self.store.peek(hop.session_id)
                     if done is not None and done.hop == hop.key:
                         return self._replay(done)
-                    outcome = run_effect(self.session, screen.effect, state, hop.phone,
-                                         SmsDrafts(self.store.client), self.short_code)
-                    state, final = self.menu.finish(state, screen.effect, outcome)
-                    lang = screen.effect[1] if screen.effect[0] == "language" else None
-                    return self._save(hop, state, final, loaded.draft_raw, lang)
+                    return self._run_effect(hop, state, screen, loaded)
                 finally:
-                    self.store.unlock(hop.session_id)
-            done = self.store.wait_for_hop(hop.session_id, hop.key, WAIT_SECONDS)
+                    try:
+                        self.store.unlock(hop.session_id)
+                    except redis.RedisError:
+                        log.warning("USSD hop %s: lock left to expire", hop.session_id)
+            done = self.store.wait_for_hop(hop.session_id, hop.key,
+                                           GRACE_SECONDS if idempotent else WAIT_SECONDS)
             if done is not None:
                 return self._replay(done)
+            if idempotent:
+                return self._run_effect(hop, state, screen, loaded)
         log.error("USSD hop %s: gave up waiting for the session lock", hop.session_id)
         return self.menu.apology(state.lang).body
+
+    def _run_effect(self, hop: Hop, state: State, screen: Screen, loaded: Loaded) -> str:
+        """Run it, answer with what follows; the session's hop keys a draft without a key."""
+        outcome = run_effect(self.session, screen.effect, state, hop.phone,
+                             f"{hop.session_id}:{hop.key}", SmsDrafts(self.store.client),
+                             self.short_code)
+        state, final = self.menu.finish(state, screen.effect, outcome)
+        lang = screen.effect[1] if screen.effect[0] == "language" else None
+        try:
+            return self._save(hop, state, final, loaded.draft_raw, lang)
+        except redis.RedisError:
+            # Committed: telling the citizen it failed would make a phantom. A retry or a
+            # redial of the kept draft finds this same record by its key.
+            log.exception("USSD hop %s: effect done, session not saved", hop.session_id)
+            return final.body

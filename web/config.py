@@ -25,6 +25,7 @@ DEFAULTS: dict[str, Any] = {
     "EMBEDDED": False,           # the one-command default: simulator page on
     "SMS_DISPATCH": True,        # enqueue committed SMS on rq
     "WORKER_THREADS": 32,        # jobs a web.worker.SendWorker runs at once (SMS sends wait)
+    "WORKER_HEARTBEAT": 30,      # seconds between a busy rq worker's heartbeats (the sweeper's too)
     "WTF_CSRF_TIME_LIMIT": None,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

@@ -16,6 +16,7 @@ from flask import Flask
 from rq.cron import CronScheduler
 from sqlalchemy.orm import Session
 
+from core.clock import CLOCK_KEY
 from core.services import answer_feedback, reject_feedback
 from web import kv
 from web.schedule import register_jobs
@@ -26,9 +27,16 @@ MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=EAT)
 
 
 @pytest.fixture
-def clock() -> Iterator[time_machine.Coordinates]:
-    with time_machine.travel(MONDAY, tick=True) as traveller:
-        yield traveller
+def clock(app: Flask, session: Session) -> Iterator[time_machine.Coordinates]:
+    """The host's clock, moved; the services stamp rows with it instead of the database's."""
+    info = app.extensions["db"].sessionmaker.kw.setdefault("info", {})
+    info[CLOCK_KEY] = session.info[CLOCK_KEY] = "host"
+    try:
+        with time_machine.travel(MONDAY, tick=True) as traveller:
+            yield traveller
+    finally:
+        info.pop(CLOCK_KEY, None)
+        session.info.pop(CLOCK_KEY, None)
 
 
 @pytest.fixture

@@ -76,9 +76,8 @@ def by_letters(menu: Menu, lang: str, code: str) -> int | None:
         start_, stop = pages(lang, title, labels)[state.page]
         if code in codes[start_:stop]:
             after, _ = menu.step(state, str(codes.index(code) - start_ + 1))
-            assert after.node == "desc" and after.draft == Draft(kind="complaint",
-                                                                   institution=code,
-                                                                   node="desc")
+            drafted = (after.draft.kind, after.draft.institution, after.draft.node)
+            assert after.node == "desc" and drafted == ("complaint", code, "desc")
             return screens + 1
         state, _ = menu.step(state, MORE)
         if state.error:
