@@ -28,11 +28,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    """Security first (its hooks wrap every other blueprint), then the channels and pages."""
+    """The edge and security first (their hooks wrap every other blueprint), then the channels."""
     import admin.views
     import sms.views
     import ussd.views
-    from web import open311, schedule, security, simulator
+    from web import edge, open311, schedule, security, simulator
 
-    for module in (security, ussd.views, sms.views, admin.views, simulator, open311, schedule):
+    for module in (edge, security, ussd.views, sms.views, admin.views, simulator, open311,
+                   schedule):
         module.init_app(app)
