@@ -46,6 +46,7 @@ DEFAULTS: dict[str, Any] = {
     "SUBMISSIONS_PER_HOUR": DEFAULT_LIMITS.per_hour,  # per phone number, USSD + SMS
     "SUBMISSIONS_PER_DAY": DEFAULT_LIMITS.per_day,
     "RETENTION_DAYS": retention.DEFAULT_DAYS,  # closed feedback forgets its submitter after
+    "CALLBACK_TOKEN_REQUIRED": True,  # production refuses to start without CALLBACK_TOKEN
 }
 
 
@@ -58,6 +59,7 @@ def init_app(app: Flask) -> None:
         app.config.setdefault(key, value)
     phone_logging.install()
     check_secret_key(app)
+    check_callback_token(app)
     app.session_interface = _CookieSessions()
     hops = int(app.config["PROXY_HOPS"] or 0)
     if hops:  # else behind a balancer every officer shares its address and one login limit
@@ -100,6 +102,26 @@ def check_secret_key(app: Flask) -> None:
         raise InsecureConfiguration(
             "refusing to start in production without SECRET_KEY from the environment "
             "(set SECRET_KEY, or MREJESHO_EMBEDDED=true / debug for a local run)")
+
+
+def check_callback_token(app: Flask) -> None:
+    """Refuse to serve callbacks in production without a shared secret to check.
+
+    Without one, anyone who finds the callback URL can post an SMS "from" any
+    number or play a USSD session as anyone. ``CALLBACK_TOKEN_REQUIRED=false``
+    is the explicit, logged opt-out for a benchmark on loopback.
+    """
+    if not is_production(app) or click.get_current_context(silent=True) is not None:
+        return
+    token = str(app.config.get("CALLBACK_TOKEN") or "")
+    if not app.config.get("CALLBACK_TOKEN_REQUIRED", True):
+        log.warning("callbacks are served without a token (CALLBACK_TOKEN_REQUIRED=false)")
+        return
+    if token.strip().lower() in DEFAULT_SECRETS or len(token) < 16:
+        raise InsecureConfiguration(
+            "refusing to start in production without MREJESHO_CALLBACK_TOKEN (16 or more "
+            "characters the aggregator appends as ?token=), or MREJESHO_EMBEDDED=true "
+            "for a local run")
 
 
 def _install_submission_limits(app: Flask) -> None:

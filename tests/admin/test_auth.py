@@ -47,6 +47,7 @@ def test_secure_cookie_in_production(app) -> None:
     from web import create_app
 
     prod = create_app({"TESTING": False, "SECRET_KEY": "a real secret from the vault",
+                       "CALLBACK_TOKEN": "a real token from the vault",
                        "DATABASE_URL": app.config["DATABASE_URL"],
                        "REDIS_URL": app.config["REDIS_URL"]})
     assert prod.config["SESSION_COOKIE_SECURE"] and prod.config["SESSION_COOKIE_HTTPONLY"]

@@ -20,8 +20,21 @@ def test_production_refuses_a_generated_or_default_secret(tmp_path, monkeypatch,
 
 def test_production_starts_with_a_real_secret(tmp_path) -> None:
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
-                      "REDIS_URL": "redis://127.0.0.1:1", "SECRET_KEY": "x" * 40})
+                      "REDIS_URL": "redis://127.0.0.1:1", "SECRET_KEY": "x" * 40,
+                      "CALLBACK_TOKEN": "t" * 24})
     assert not app.testing
+    app.extensions["db"].engine.dispose()
+
+
+@pytest.mark.parametrize("token", [None, "", "changeme", "short"])
+def test_production_refuses_to_start_without_a_callback_token(tmp_path, monkeypatch,
+                                                              token) -> None:
+    monkeypatch.delenv("MREJESHO_CALLBACK_TOKEN", raising=False)
+    config = {"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "REDIS_URL": "redis://127.0.0.1:1",
+              "SECRET_KEY": "x" * 40, "CALLBACK_TOKEN": token}
+    with pytest.raises(InsecureConfiguration, match="CALLBACK_TOKEN"):
+        create_app(config)
+    app = create_app({**config, "CALLBACK_TOKEN_REQUIRED": False})  # the explicit opt-out
     app.extensions["db"].engine.dispose()
 
 
