@@ -39,8 +39,7 @@ ADMIN_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe
 
 DEFAULTS: dict[str, Any] = {
     "LOGIN_PATH": "/admin/login",
-    "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",        # per client address
-    "LOGIN_ACCOUNT_RATE_LIMIT": "5 per minute;20 per hour",  # per e-mail typed
+    "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",  # login POSTs per client address
     "RATELIMIT_KEY_PREFIX": "mrejesho-limit",
     "PROXY_HOPS": 0,  # trusted reverse proxies in front; their X-Forwarded-For/-Proto count
     "SUBMISSIONS_PER_HOUR": DEFAULT_LIMITS.per_hour,  # per phone number, USSD + SMS
@@ -154,22 +153,24 @@ class _AppPool(redis.ConnectionPool):
 
 
 def _limit_login(app: Flask | None = None) -> Response | None:
-    """Count every POST to the login page, by address and by the account typed."""
+    """Count every POST to the login page by address.
+
+    Never by the account typed: a limit anyone can spend for an account is a
+    lockout of its officer. Wrong guesses per account are slowed by admin.throttle,
+    which spares addresses that have not failed.
+    """
     app = app or current_app
     if request.method != "POST" or request.path.rstrip("/") != app.config["LOGIN_PATH"]:
         return None
     limiter: MovingWindowRateLimiter = app.extensions["security_limiter"]
     checks = [("login-ip", request.remote_addr or "-", app.config["LOGIN_RATE_LIMIT"])]
-    email = (request.form.get("email") or "").strip().lower()[:200]
-    if email:
-        checks.append(("login-account", email, app.config["LOGIN_ACCOUNT_RATE_LIMIT"]))
     try:
         for scope, key, spec in checks:
             for item in parse_many(spec):
                 if not limiter.hit(item, scope, key):
                     log.warning("login rate limit hit (%s)", scope)
                     return _too_many(item.get_expiry())
-    except redis.RedisError as exc:  # never a 500 for Redis down: the account lockout holds
+    except redis.RedisError as exc:  # never a 500 for Redis down: the hash still costs
         log.error("login rate limit unavailable: %s", exc)
     return None
 

@@ -75,14 +75,12 @@ def test_login_is_rate_limited_per_address_in_redis(app, client, redis_client) -
     assert other.status_code != 429
 
 
-def test_login_is_rate_limited_per_account(client) -> None:
+def test_login_posts_are_never_limited_per_account(client) -> None:
+    """A per-account limit anyone can spend would lock the officer out (test_login.py)."""
     codes = [client.post("/admin/login", data={"email": "head@x.go.tz", "password": "no"},
                          environ_base={"REMOTE_ADDR": f"10.8.0.{i}"}).status_code
-             for i in range(7)]
-    assert 429 not in codes[:5] and codes[5:] == [429, 429]
-    resp = client.post("/admin/login", data={"email": "head@x.go.tz", "password": "no"})
-    assert resp.status_code == 429 and int(resp.headers["Retry-After"]) > 0
-    assert b"Too many" in resp.data and b"Traceback" not in resp.data
+             for i in range(12)]
+    assert 429 not in codes
 
 
 def test_behind_a_proxy_the_forwarded_address_and_scheme_count(database_url,
