@@ -50,7 +50,8 @@ class Policy:
 
 
 class LoginThrottle:
-    def __init__(self, client: redis.Redis, prefix: str, policy: Policy | None = None) -> None:
+    def __init__(self, client: redis.Redis[bytes], prefix: str,
+                 policy: Policy | None = None) -> None:
         self.r, self.prefix, self.policy = client, prefix, policy or Policy()
 
     def _keys(self, email: str, address: str) -> tuple[str, str, str]:
