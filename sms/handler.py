@@ -93,6 +93,7 @@ def _status(ctx: Context, c: Command) -> None:
     if not c.reference:
         raise InvalidFeedback("no reference")
     fb = services.find_feedback(ctx.session, c.reference)
+    ctx.msg.feedback_id = fb.id  # tied to it, so the retention purge finds it
     ctx.reply(r.STATUS, ref=fb.reference, kind=r.kind_name(ctx.lang, fb.kind),
               inst=fb.institution.short_name(ctx.lang), date=fb.created_at.strftime("%d/%m/%Y"),
               status=r.status_name(ctx.lang, fb.status))
@@ -103,6 +104,7 @@ def _appeal(ctx: Context, c: Command) -> None:
         raise InvalidFeedback("no reference")
     fb = services.find_feedback(ctx.session, c.reference)
     services.appeal_feedback(ctx.session, fb, ctx.phone, c.text, now=ctx.now)
+    ctx.msg.feedback_id = fb.id
     target = fb.appeal_institution or fb.institution
     ctx.reply(r.APPEALED, ref=fb.reference, inst=target.short_name(ctx.lang))
 
@@ -120,6 +122,7 @@ def _rate(ctx: Context, c: Command) -> None:
             return ctx.reply(r.RATE_WHICH, ref=waiting[0].reference)
         fb = waiting[0]
     offer_appeal = services.rate_feedback(ctx.session, fb, ctx.phone, c.rating, now=ctx.now)
+    ctx.msg.feedback_id = fb.id
     ctx.reply(r.RATED_LOW if offer_appeal else r.RATED, ref=fb.reference)
 
 
