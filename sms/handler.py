@@ -9,6 +9,7 @@ from the catalogues; the caller owns the transaction.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -26,30 +27,39 @@ from sms.directory import Directory
 from sms.parser import Command, parse
 from sms.rows import updated
 
+log = logging.getLogger(__name__)
 CONFIRM_WINDOW = timedelta(hours=1)
 PURPOSE = "reply"
+
+
+ReplyGuard = Callable[[str], bool]  # phone -> may the channel send it one more reply?
 
 
 class Context:
     """One inbound message being handled: who sent it, in which language, and when."""
 
     def __init__(self, session: Session, msg: InboundMessage, directory: Directory,
-                 now: datetime) -> None:
+                 now: datetime, allow_reply: ReplyGuard | None = None) -> None:
         self.session, self.msg, self.directory, self.now = session, msg, directory, now
+        self.allow_reply = allow_reply
         self.phone = msg.phone
         self.subscriber = session.scalar(select(Subscriber).where(Subscriber.phone == msg.phone))
         self.lang = self.subscriber.language if self.subscriber else "sw"
 
     def reply(self, msgid: str, **params: object) -> None:
+        """Queue a reply, unless the number had its hour's worth (stored, handled, unanswered)."""
+        if self.allow_reply is not None and not self.allow_reply(self.phone):
+            log.info("inbound SMS %s: reply held back by the per-number limit", self.msg.id)
+            return
         queue_sms(self.session, phone=self.phone, purpose=PURPOSE,
                   text=r.render(self.lang, msgid, **params))
 
 
 def handle(session: Session, msg: InboundMessage, directory: Directory,
-           now: datetime | None = None) -> Command:
+           now: datetime | None = None, allow_reply: ReplyGuard | None = None) -> Command:
     """Handle ``msg`` (already stored, from a valid number) and queue its reply."""
     command = parse(msg.text)
-    ctx = Context(session, msg, directory, now or utcnow())
+    ctx = Context(session, msg, directory, now or utcnow(), allow_reply)
     if ctx.subscriber is None:  # a first message in English makes an English subscriber
         ctx.subscriber = services.remember_language(session, msg.phone, command.lang or "sw")
         ctx.lang = ctx.subscriber.language

@@ -28,6 +28,7 @@ from core.phones import normalise_phone
 from sms.directory import DirectoryHolder
 from sms.handler import handle
 from sms.rows import updated
+from web import security
 from web.db import database
 
 log = logging.getLogger(__name__)
@@ -189,7 +190,11 @@ def _handle(session: Session, msg: InboundMessage, now: datetime) -> None:
         log.info("inbound SMS %s from a number we cannot answer", msg.id)
         return
     directory = current_app.extensions["sms_directory"].get(session)
-    handle(session, msg, directory, now)
+    handle(session, msg, directory, now, allow_reply=_reply_allowed)
+
+
+def _reply_allowed(phone: str) -> bool:
+    return security.allow("sms-reply", phone, "SMS_REPLY_RATE_LIMIT")
 
 
 @bp.post("/africastalking/delivery")

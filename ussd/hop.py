@@ -19,7 +19,7 @@ import redis
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from menus.machine import Menu
+from menus.machine import Menu, Outcome
 from menus.screens import Screen
 from menus.state import State, new_state
 from menus.texts import EXPIRED
@@ -45,13 +45,17 @@ def text_key(text: str) -> str:
     return f"{len(text)}:{zlib.crc32(text.encode())}"
 
 
+# (effect name, phone, session id) -> may this effect run now? (a rate limit)
+Guard = Callable[[str, str, str], bool]
+
+
 class Channel:
     """Everything a hop needs; built per request from the app's cached parts."""
 
     def __init__(self, menu: Menu, store: SessionStore, session: Callable[[], Session],
-                 languages: Mapping[str, str] | None = None) -> None:
+                 languages: Mapping[str, str] | None = None, guard: Guard | None = None) -> None:
         self.menu, self.store, self._session = menu, store, session
-        self.languages = languages
+        self.languages, self.guard = languages, guard
 
     @property
     def session(self) -> Session:
@@ -153,7 +157,7 @@ class Channel:
                     done = self.store.peek(hop.session_id)
                     if done is not None and done.hop == hop.key:
                         return self._replay(done)
-                    outcome = run_effect(self.session, screen.effect, state, hop.phone)
+                    outcome = self._run(hop, state, screen)
                     state, final = self.menu.finish(state, screen.effect, outcome)
                     lang = screen.effect[1] if screen.effect[0] == "language" else None
                     return self._save(hop, state, final, loaded.draft_raw, lang)
@@ -164,3 +168,9 @@ class Channel:
                 return self._replay(done)
         log.error("USSD hop %s: gave up waiting for the session lock", hop.session_id)
         return self.menu.apology(state.lang).body
+
+    def _run(self, hop: Hop, state: State, screen: Screen) -> Outcome:
+        if self.guard is not None and not self.guard(screen.effect[0], hop.phone,
+                                                     hop.session_id):
+            return Outcome(code="rate_limited")
+        return run_effect(self.session, screen.effect, state, hop.phone)

@@ -26,7 +26,7 @@ from sessions.store import SessionStore
 from ussd import africastalking, beem
 from ussd.effects import language_of, other_languages, phone_key
 from ussd.hop import Channel
-from web import kv
+from web import kv, security
 from web.db import database, session
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,18 @@ def _channel() -> Channel:
     app = current_app
     store = SessionStore(kv.client(), ttl=app.config["USSD_SESSION_TTL"])
     holder: MenuHolder = app.extensions["ussd_menu"]
-    return Channel(holder.get(), store, session, holder.languages)
+    return Channel(holder.get(), store, session, holder.languages, guard=_lookup_guard)
+
+
+LOOKUPS = frozenset({"track", "appeal"})
+
+
+def _lookup_guard(effect: str, phone: str, session_id: str) -> bool:
+    """References are guessed by looking them up: a few per session, more per number."""
+    if effect not in LOOKUPS:
+        return True
+    return (security.allow("ussd-lookup-session", session_id, "TRACK_SESSION_RATE_LIMIT")
+            and security.allow("ussd-lookup-number", phone_key(phone), "TRACK_RATE_LIMIT"))
 
 
 @bp.before_request

@@ -46,6 +46,10 @@ DEFAULTS: dict[str, Any] = {
     "SUBMISSIONS_PER_DAY": DEFAULT_LIMITS.per_day,
     "RETENTION_DAYS": retention.DEFAULT_DAYS,  # closed feedback forgets its submitter after
     "CALLBACK_TOKEN_REQUIRED": True,  # production refuses to start without CALLBACK_TOKEN
+    # Reference lookups (USSD track and appeal): per number, and per USSD session.
+    "TRACK_RATE_LIMIT": "20 per hour",
+    "TRACK_SESSION_RATE_LIMIT": "5 per 5 minutes",
+    "SMS_REPLY_RATE_LIMIT": "30 per hour",  # replies the SMS channel sends one number
 }
 
 
@@ -173,6 +177,25 @@ def _limit_login(app: Flask | None = None) -> Response | None:
     except redis.RedisError as exc:  # never a 500 for Redis down: the hash still costs
         log.error("login rate limit unavailable: %s", exc)
     return None
+
+
+def allow(scope: str, key: str, setting: str, app: Flask | None = None) -> bool:
+    """One hit for ``key`` against the limits configured as ``setting``; False past them.
+
+    The one place every per-number and per-session limit is counted (``limits``'
+    moving window in the app's Redis, shared by every worker). Redis down: allowed,
+    and logged, as a limit must never turn into an outage.
+    """
+    app = app or current_app
+    limiter: MovingWindowRateLimiter = app.extensions["security_limiter"]
+    try:
+        for item in parse_many(app.config[setting]):
+            if not limiter.hit(item, scope, key):
+                log.info("rate limit %s reached for %s", scope, key)
+                return False
+    except redis.RedisError as exc:
+        log.error("rate limit %s unavailable: %s", scope, exc)
+    return True
 
 
 def _too_many(retry_after: int) -> Response:
