@@ -114,7 +114,8 @@ def _raw(body: bytes, fields: Arrived) -> dict[str, Any] | None:
     stored = {"id": fields.provider_id, "from": fields.sender, "text": fields.text,
               "to": fields.to, "networkCode": fields.network_code or "",
               "linkId": fields.link_id or ""}
-    whole = fields.problem is None and all(
+    cleaned = [(k, v) for k, v in request.form.items(multi=True)]
+    whole = fields.problem is None and pairs == cleaned and all(
         stored[k].strip() == v.strip() for k, v in pairs if k in stored)
     return None if whole else {"form": [list(pair) for pair in pairs]}
 

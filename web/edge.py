@@ -129,7 +129,10 @@ def _http_error(exc: HTTPException) -> Response | HTTPException:
     """One plain-text line for every HTTP error without a body of its own."""
     if exc.response is not None or exc.code is None or exc.code < 400:
         return exc
-    resp = one_line(f"{exc.code} {exc.name}: {exc.description or ''}", exc.code)
+    # A body past werkzeug's form limits is bad input like any other: the project's
+    # callers (aggregators) know 200/400/403/404.
+    code = 400 if exc.code == 413 else exc.code
+    resp = one_line(f"{exc.code} {exc.name}: {exc.description or ''}", code)
     for name, value in exc.get_headers():
         if name.lower() != "content-type":
             resp.headers[name] = value
