@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import traceback
 from collections.abc import Iterable
 from typing import Any
 
@@ -110,7 +111,10 @@ def bad_input(exc: BaseException) -> Response:
     db = g.get("db_session")
     if db is not None:
         db.rollback()
-    log.warning("bad input refused: %s", type(exc).__name__)
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+    # The type and the place, not the message: a message may quote what was typed.
+    log.warning("bad input refused: %s%s", type(exc).__name__, where)
     if isinstance(exc, DataError):
         return one_line("bad input: a value is out of range", 400)
     if isinstance(exc, RecursionError):
