@@ -137,7 +137,7 @@ def inbound() -> Response:
             handle_stored(msg_id)
         except Exception:  # stored and committed: the sweeper handles it later
             log.exception("inbound SMS %s stored but not handled", msg_id)
-    return Response("", 200)
+    return Response("", 200, mimetype="text/plain")
 
 
 def _store(a: Arrived) -> int | None:
@@ -212,10 +212,10 @@ def delivery() -> Response:
         msg = session.scalar(select(OutboundMessage).where(
             OutboundMessage.provider_id == provider_id).with_for_update())
         if msg is None:  # not ours, or long purged: nothing to record, nothing to retry
-            return Response("", 200)
+            return Response("", 200, mimetype="text/plain")
         _record_report(session, msg, key, status, reason)
         session.commit()
-    return Response("", 200)
+    return Response("", 200, mimetype="text/plain")
 
 
 def _record_report(session: Session, msg: OutboundMessage, key: str, status: str,

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
+from werkzeug.routing import BuildError
 
 from core.models import Feedback, InboundMessage
 from tests.reliability.conftest import endpoint_or_skip
@@ -172,7 +173,8 @@ def test_any_query_and_form_at_every_endpoint(app, client) -> None:
             resp = client.open(rule.rule, method=method, query_string=query,
                                data=form if method == "POST" else None)
             if resp.mimetype == "text/html":  # a page (the simulator), not a callback
-                assert resp.status_code == 200 and b"Traceback" not in resp.data
+                assert resp.status_code in (200, 400, 404), (rule.rule, resp.status_code)
+                assert b"Traceback" not in resp.data
             else:
                 sane(resp, rule.rule)
 
@@ -201,6 +203,11 @@ def _csrf(client, path: str = "/admin/walk-in") -> str:
     return found.group(1)
 
 
+def _one_segment(value: str) -> bool:
+    """A value that stays one path segment (an empty one, '/' or '..' makes another URL)."""
+    return bool(value.strip()) and "/" not in value and value.strip() not in (".", "..")
+
+
 def test_any_parameter_and_field_at_every_admin_page(app, make_officer, make_feedback) -> None:
     from tests.reliability.test_admin_security import login
 
@@ -214,9 +221,12 @@ def test_any_parameter_and_field_at_every_admin_page(app, make_officer, make_fee
 
     @SETTINGS
     @given(rule=st.sampled_from(rules), query=ADMIN_FIELDS, form=ADMIN_FIELDS,
-           ref=st.just(real) | NASTY | DIGITS | TEXT)
+           ref=st.just(real) | (NASTY | DIGITS | TEXT).filter(_one_segment))
     def check(rule, query, form, ref) -> None:
-        path = adapter.build(rule.endpoint, {"ref": ref} if rule.arguments else {})
+        try:  # every argument of the rule gets the generated value, where it can go
+            path = adapter.build(rule.endpoint, {arg: ref for arg in rule.arguments})
+        except (BuildError, ValueError):  # an int converter: a number it accepts
+            path = adapter.build(rule.endpoint, {arg: 1 for arg in rule.arguments})
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             data = {**form, "csrf_token": token} if method == "POST" else None
             admin_sane(client.open(path, method=method, query_string=query, data=data), path)
