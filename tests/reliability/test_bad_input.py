@@ -91,3 +91,40 @@ def test_admin_inbox_and_export_take_any_parameter(app, client, make_officer, qu
     login(client, make_officer(role="oversight"))
     for path in ("/admin/", "/admin/export.csv"):
         one_line_or_ok(client.get(path, query_string=query))
+
+
+def test_a_nul_in_any_ussd_field_is_cleaned_and_the_submission_goes_through(app) -> None:
+    """sessionId, phoneNumber and the description itself: cleaned at the edge, never a loop
+    of apologies."""
+    from core.models import Feedback
+    from tests.reliability.phone import SUBMIT, Phone
+
+    phone = Phone(app.test_client(), number="+2557123\x0045670")
+    phone.dial()
+    phone.session_id += "\x00"
+    words = SUBMIT[4]
+    body = ""
+    for value in [*SUBMIT[:4], words[:4] + "\x00" + words[4:], *SUBMIT[5:], "1"]:
+        body = phone.send(value)
+    ref = re.search(r"\d{10}", body)
+    assert ref, body
+    with app.extensions["db"].sessionmaker() as s:
+        fb = s.scalar(select(Feedback).where(Feedback.reference == ref.group(0)))
+    assert fb.description == words and fb.submitter_phone == "+255712345670"
+
+
+@pytest.mark.parametrize("field", ["msisdn", "session_id", "operator", "command"])
+def test_a_nul_in_any_beem_field_is_answered(client, field) -> None:
+    body = {"command": "initiate", "msisdn": "255712345678", "session_id": "b-nul",
+            "operator": "vodacom", "payload": {"request_id": "r1", "response": "*152*00#"}}
+    body[field] = body[field][:3] + "\x00" + body[field][3:]
+    resp = client.post("/ussd/beem", json=body)
+    assert resp.status_code == 200, resp.data
+    assert resp.json["command"] in ("continue", "terminate")
+
+
+@pytest.mark.parametrize("field", ["sessionId", "phoneNumber", "status"])
+def test_a_nul_in_any_end_of_session_field_is_answered(client, field) -> None:
+    form = {"sessionId": "ev-nul", "phoneNumber": "+255712345678", "status": "Incomplete"}
+    form[field] = form[field][:3] + "\x00" + form[field][3:]
+    one_line_or_ok(client.post("/ussd/africastalking/events", data=form))
