@@ -1,39 +1,52 @@
-"""Officer login: Flask-Login sessions, werkzeug password hashes, and a lockout.
+"""Officer login: Flask-Login sessions, werkzeug password hashes, a guess throttle.
 
-The lockout lives on the Officer row (``failed_logins``/``locked_until``) so it
-holds across every web worker and survives Redis being down; web.security's
-rate limits are the first, per-address line. A locked or unknown account gets
-the same message as a wrong password, so the form does not tell who exists.
+Wrong guesses are slowed down (admin.throttle), never turned into a lockout an
+attacker could aim at a real officer. Every answer costs one password hash,
+for unknown accounts too, and an unknown account gets the same message as a
+wrong password, so the form does not tell who exists. A session names the
+officer and the ``session_version`` it was opened under: logout, a password
+change and disabling the account bump it, which ends every session of that
+officer on every host at once.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any, TypeVar, cast
 
 import flask_login
-from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from admin.forms import ActionForm, LoginForm
-from core.models import Officer, utcnow
-from core.officers import password_matches
+from admin.throttle import LoginThrottle
+from core.models import Officer
+from core.officers import end_sessions, login_matches
+from web import kv
 from web.db import session
 
 View = TypeVar("View", bound=Callable[..., Any])
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
 
 
 class OfficerUser(UserMixin):  # type: ignore[misc]  # flask_login is untyped
-    """What Flask-Login keeps: the officer's id; the row is read once per request."""
+    """What Flask-Login keeps: the officer's id and session version; the row is read once
+    per request."""
 
     def __init__(self, officer: Officer) -> None:
         self.officer = officer
-        self.id = str(officer.id)
+        self.id = f"{officer.id}:{officer.session_version or 0}"
 
 
 def login_required(view: View) -> View:
@@ -51,11 +64,14 @@ def init_login(app: Flask, bp: Blueprint) -> None:
 
 
 def _load(user_id: str) -> OfficerUser | None:
+    """The session's officer, only if still active and the session is of the current version."""
+    ident, _, version = user_id.partition(":")
     try:
-        officer = session().get(Officer, int(user_id))
+        officer = session().get(Officer, int(ident))
+        current = officer is not None and int(version) == (officer.session_version or 0)
     except ValueError:
         return None
-    return OfficerUser(officer) if officer is not None and officer.active else None
+    return OfficerUser(officer) if current and officer is not None and officer.active else None
 
 
 def me() -> Officer:
@@ -67,43 +83,40 @@ def me() -> Officer:
     return officer
 
 
-def login() -> str | Response:
+def _throttle() -> LoginThrottle:
+    return LoginThrottle(kv.client(), current_app.config["RATELIMIT_KEY_PREFIX"])
+
+
+def login() -> str | Response | tuple[str, int]:
     form = LoginForm()
-    error = False
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            return render_template("admin/login.html", form=form, error=True), 400  # type: ignore[return-value]
-        officer = check_login(form.email.data or "", form.password.data or "")
-        if officer is not None:
-            login_user(OfficerUser(officer))
-            return redirect(url_for("admin.inbox"), 303)
-        error = True
-    return render_template("admin/login.html", form=form, error=error)
-
-
-def check_login(email: str, password: str) -> Officer | None:
-    """The officer, or None; counts failures and locks after ``MAX_FAILURES``."""
-    s = session()
-    now = utcnow()
-    officer = s.scalar(select(Officer).where(
-        func.lower(Officer.email) == email.strip().lower()[:200]))
-    if officer is None or not officer.active:
-        return None
-    if officer.locked_until is not None and officer.locked_until > now:
-        return None
-    if not password_matches(officer, password):
-        officer.failed_logins = (officer.failed_logins or 0) + 1
-        if officer.failed_logins >= MAX_FAILURES:
-            officer.locked_until, officer.failed_logins = now + LOCKOUT, 0
-        s.commit()
-        return None
-    officer.failed_logins, officer.locked_until = 0, None
-    s.commit()
-    return officer
+    if request.method != "POST":
+        return render_template("admin/login.html", form=form, error=False)
+    if not form.validate_on_submit():
+        return render_template("admin/login.html", form=form, error=True), 400
+    email, address = (form.email.data or "").strip().lower()[:200], request.remote_addr or "-"
+    throttle = _throttle()
+    wait = throttle.wait(email, address)
+    if wait > 0:  # no hash is checked, for a real account or not
+        page = render_template("admin/login.html", form=form, wait=math.ceil(wait))
+        return Response(page, 429, headers={"Retry-After": str(math.ceil(wait))})
+    officer = session().scalar(select(Officer).where(func.lower(Officer.email) == email))
+    if not login_matches(officer, form.password.data or ""):
+        throttle.failed(email, address)
+        return render_template("admin/login.html", form=form, error=True)
+    assert officer is not None
+    throttle.succeeded(email, address)
+    login_user(OfficerUser(officer))
+    return redirect(url_for("admin.inbox"), 303)
 
 
 def logout() -> Response:
+    """Ends this session and every other of the same officer (a cookie copied before
+    logout opens nothing)."""
     if not ActionForm().validate_on_submit():
         abort(400)
+    user: Any = current_user
+    if getattr(user, "is_authenticated", False):
+        end_sessions(user.officer)
+        session().commit()
     logout_user()
     return redirect(url_for("admin.login"), 303)

@@ -120,6 +120,8 @@ class Officer(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped by logout, a password change or disabling: every older session ends.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     institution: Mapped[Institution] = relationship()
@@ -233,6 +235,8 @@ class InboundMessage(Base):
     command: Mapped[str | None] = mapped_column(String(32))
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     feedback_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id"))
+    # What arrived, when the cleaned fields above are not all of it (sms.views).
+    raw: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class OutboundMessage(Base):

@@ -7,6 +7,7 @@ one Flask-Login's examples use.
 from __future__ import annotations
 
 import re
+import secrets
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,10 +49,41 @@ def create_officer(session: Session, *, email: str, name: str, institution_code:
 
 
 def set_password(officer: Officer, password: str) -> None:
+    """A new password; every session opened with the old one ends."""
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"password is shorter than {MIN_PASSWORD} characters")
     officer.password_hash = generate_password_hash(password)
+    end_sessions(officer)
+
+
+def disable_officer(officer: Officer) -> None:
+    """No more logins, and every open session of the officer ends."""
+    officer.active = False
+    end_sessions(officer)
+
+
+def end_sessions(officer: Officer) -> None:
+    """Every login session carries the version it was opened under; this one is gone."""
+    officer.session_version = (officer.session_version or 0) + 1
 
 
 def password_matches(officer: Officer, password: str) -> bool:
     return check_password_hash(officer.password_hash, password)
+
+
+_dummy: list[str] = []
+
+
+def login_matches(officer: Officer | None, password: str) -> bool:
+    """Exactly one password hash check, whoever is asked about.
+
+    An unknown or disabled account is checked against a dummy hash made the way
+    real ones are, so the answer takes as long as for a real officer and the
+    login page cannot be used to learn who has an account.
+    """
+    if officer is None or not officer.active:
+        if not _dummy:
+            _dummy.append(generate_password_hash(secrets.token_hex(16)))
+        check_password_hash(_dummy[0], password)
+        return False
+    return password_matches(officer, password)

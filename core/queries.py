@@ -74,10 +74,12 @@ def _int(raw: str | None) -> int | None:
 
 
 def _date(raw: str | None) -> date | None:
+    """A day the filters can add a day to and compare (not the first or last one)."""
     try:
-        return date.fromisoformat((raw or "").strip())
+        value = date.fromisoformat((raw or "").strip())
     except ValueError:
         return None
+    return value if date.min < value < date.max else None
 
 
 def encode_cursor(row: Feedback) -> str:
@@ -88,8 +90,10 @@ def decode_cursor(raw: str | None) -> Cursor | None:
     """A cursor from the URL, or ``None`` for anything malformed (the first page)."""
     try:
         micros, ident = (raw or "").split(".")
-        at = datetime.fromtimestamp(int(micros) / 1_000_000, UTC)
-        return at, int(ident)
+        at, key = datetime.fromtimestamp(int(micros) / 1_000_000, UTC), int(ident)
+        if not 0 < key < 2**63:  # a bigint, or the database refuses the comparison
+            raise ValueError(ident)
+        return at, key
     except (ValueError, OverflowError, OSError):
         return None
 

@@ -3,9 +3,10 @@
 A closed feedback still counts in every statistic (kind, channel, institution,
 status, dates, rating stay), but the submitter's number and name are needed
 only to answer and to hear an appeal. After ``days`` they are erased from the
-feedback and replaced by a masked form on its SMS rows (whose ``phone`` column
-may not be empty), and each feedback gets a ``personal_data_purged`` Event
-naming the batch, so the history shows when and why the number went.
+feedback and replaced by a masked form on every SMS row that ties the number
+to it (whose ``phone`` column may not be empty; see :func:`_mask_messages`), and
+each feedback gets a ``personal_data_purged`` Event naming the batch, so the
+history shows when and why the number went.
 
 Work goes in batches, one transaction each, so a purge of a million rows never
 holds a long lock and a crash loses at most one batch, which the next run redoes.
@@ -18,7 +19,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.models import Event, Feedback, InboundMessage, OutboundMessage, utcnow
@@ -41,7 +42,8 @@ def purge_batch(session: Session, days: int, now: datetime | None = None,
     now = now or utcnow()
     cutoff = now - timedelta(days=days)
     rows = session.execute(
-        select(Feedback.id, Feedback.submitter_phone).where(
+        select(Feedback.id, Feedback.submitter_phone, Feedback.reference,
+               Feedback.answered_at, Feedback.closed_at).where(
             Feedback.status.in_(TERMINAL), Feedback.closed_at < cutoff,
             or_(Feedback.submitter_phone.is_not(None), Feedback.submitter_name.is_not(None)))
         .order_by(Feedback.id).limit(batch_size)).all()
@@ -52,19 +54,41 @@ def purge_batch(session: Session, days: int, now: datetime | None = None,
     session.execute(update(Feedback).where(Feedback.id.in_(ids))
                     .values(submitter_phone=None, submitter_name=None)
                     .execution_options(synchronize_session=False))
-    for fid, phone in rows:
+    for fid, phone, reference, answered_at, closed_at in rows:
         if phone:
-            masked = mask_phone(phone)
-            for model in (OutboundMessage, InboundMessage):
-                session.execute(update(model).where(model.feedback_id == fid)
-                                .values(phone=masked)
-                                .execution_options(synchronize_session=False))
+            _mask_messages(session, fid, phone, reference, answered_at, closed_at)
         session.add(Event(feedback_id=fid, kind="personal_data_purged", at=now,
                           actor="system", data={"batch": batch, "retention_days": days}))
     session.flush()
     session.expire_all()
     log.info("retention: batch %s purged the submitter of %d feedback", batch, len(ids))
     return len(ids)
+
+
+def _mask_messages(session: Session, fid: int, phone: str, reference: str,
+                   answered_at: datetime | None, closed_at: datetime | None) -> None:
+    """Mask the number on every SMS row that ties it to this feedback.
+
+    Linked rows (``feedback_id``), and the number's rows that name the reference
+    without a link: "HALI <ref>", "Asante kwa kutathmini kumb. <ref>". An old bare
+    rating ("4") names nothing; one sent between the answer and the close is
+    taken to be about it. An inbound row's raw form (which holds the number) goes.
+    """
+    masked = mask_phone(phone)
+    names_it = and_(OutboundMessage.phone == phone,
+                    OutboundMessage.text.like(f"%{reference}%"))
+    session.execute(update(OutboundMessage)
+                    .where(or_(OutboundMessage.feedback_id == fid, names_it))
+                    .values(phone=masked).execution_options(synchronize_session=False))
+    ties = [InboundMessage.feedback_id == fid,
+            and_(InboundMessage.phone == phone, InboundMessage.text.like(f"%{reference}%"))]
+    if answered_at is not None and closed_at is not None:
+        ties.append(and_(InboundMessage.phone == phone, InboundMessage.command == "rate",
+                         InboundMessage.feedback_id.is_(None),
+                         InboundMessage.received_at.between(answered_at, closed_at)))
+    session.execute(update(InboundMessage).where(or_(*ties))
+                    .values(phone=masked, raw=None)
+                    .execution_options(synchronize_session=False))
 
 
 def purge_expired(sessions: Callable[[], Session], days: int | None = DEFAULT_DAYS,

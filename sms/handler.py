@@ -9,6 +9,7 @@ from the catalogues; the caller owns the transaction.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -28,34 +29,44 @@ from sms.drafts import complete_draft
 from sms.parser import Command, parse
 from sms.rows import updated
 
+log = logging.getLogger(__name__)
 CONFIRM_WINDOW = timedelta(hours=1)
 PURPOSE = "reply"
+
+
+ReplyGuard = Callable[[str], bool]  # phone -> may the channel send it one more reply?
 
 
 class Context:
     """One inbound message being handled: who sent it, in which language, and when."""
 
     def __init__(self, session: Session, msg: InboundMessage, directory: Directory,
-                 now: datetime) -> None:
+                 now: datetime, allow_reply: ReplyGuard | None = None) -> None:
         self.session, self.msg, self.directory, self.now = session, msg, directory, now
+        self.allow_reply = allow_reply
         self.phone = msg.phone
         self.subscriber = session.scalar(select(Subscriber).where(Subscriber.phone == msg.phone))
         self.lang = self.subscriber.language if self.subscriber else "sw"
 
     def reply(self, msgid: str, **params: object) -> None:
+        """Queue a reply, unless the number had its hour's worth (stored, handled, unanswered)."""
+        if self.allow_reply is not None and not self.allow_reply(self.phone):
+            log.info("inbound SMS %s: reply held back by the per-number limit", self.msg.id)
+            return
         queue_sms(self.session, phone=self.phone, purpose=PURPOSE,
                   text=r.render(self.lang, msgid, **params))
 
 
 def handle(session: Session, msg: InboundMessage, directory: Directory,
-           now: datetime | None = None, drafts: SmsDrafts | None = None) -> Command:
+           now: datetime | None = None, drafts: SmsDrafts | None = None,
+           allow_reply: ReplyGuard | None = None) -> Command:
     """Handle ``msg`` (already stored, from a valid number) and queue its reply.
 
     With ``drafts``, a message without a keyword may complete the sender's USSD
     draft (:mod:`sms.drafts`) instead of being kept for a YES.
     """
     command = parse(msg.text)
-    ctx = Context(session, msg, directory, now or clock.now(session))
+    ctx = Context(session, msg, directory, now or clock.now(session), allow_reply)
     if ctx.subscriber is None:  # a first message in English makes an English subscriber
         ctx.subscriber = services.ensure_subscriber(session, msg.phone, command.lang or "sw")
         ctx.lang = ctx.subscriber.language
@@ -103,6 +114,7 @@ def _status(ctx: Context, c: Command) -> None:
     if not c.reference:
         raise InvalidFeedback("no reference")
     fb = services.find_feedback(ctx.session, c.reference)
+    ctx.msg.feedback_id = fb.id  # tied to it, so the retention purge finds it
     params = {"ref": fb.reference, "kind": r.kind_name(ctx.lang, fb.kind),
               "inst": fb.institution.short_name(ctx.lang),
               "date": fb.created_at.strftime("%d/%m/%Y"),
@@ -120,6 +132,7 @@ def _appeal(ctx: Context, c: Command) -> None:
     fb = services.find_feedback(ctx.session, c.reference)
     # The core sends the confirmation SMS, as it does for an appeal made by USSD.
     services.appeal_feedback(ctx.session, fb, ctx.phone, c.text, now=ctx.now)
+    ctx.msg.feedback_id = fb.id  # tied to it, so the retention purge finds it
 
 
 def _add(ctx: Context, c: Command) -> None:
@@ -151,6 +164,7 @@ def _rate(ctx: Context, c: Command) -> None:
             return ctx.reply(r.RATE_WHICH, ref=waiting[0].reference)
         fb = waiting[0]
     offer_appeal = services.rate_feedback(ctx.session, fb, ctx.phone, c.rating, now=ctx.now)
+    ctx.msg.feedback_id = fb.id
     ctx.reply(r.RATED_LOW if offer_appeal else r.RATED, ref=fb.reference)
 
 

@@ -9,9 +9,13 @@ concurrent deliveries of one id are handled once.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from sqlalchemy import select, update
@@ -26,7 +30,7 @@ from sessions.sms_drafts import SmsDrafts
 from sms.directory import DirectoryHolder
 from sms.handler import handle
 from sms.rows import updated
-from web import kv
+from web import kv, security
 from web.db import database
 
 log = logging.getLogger(__name__)
@@ -34,6 +38,7 @@ bp = Blueprint("sms", __name__, url_prefix="/sms")
 PROVIDER = "africastalking"
 MAX_TEXT = 10_000
 MAX_ID = 128
+MAX_RAW = 64_000
 # Delivery report statuses: final ones settle the message.
 DELIVERED = frozenset({"success"})
 FAILED = frozenset({"failed", "rejected", "absentsubscriber", "expired"})
@@ -66,24 +71,70 @@ def _field(name: str, limit: int) -> str:
     return value
 
 
-def _optional(name: str, limit: int) -> str:
-    return request.form.get(name, "").replace("\x00", "")[:limit]
+@dataclass(frozen=True)
+class Arrived:
+    """An inbound callback as we store it: cleaned fields, the reason it cannot be
+    handled (if any), and what arrived when the cleaned fields differ from it."""
+
+    provider_id: str
+    sender: str
+    text: str
+    to: str
+    network_code: str | None
+    link_id: str | None
+    problem: str | None
+    raw: dict[str, Any] | None
+
+
+def _arrived() -> Arrived | None:
+    """The callback as fields we can store; None when it holds no SMS field at all."""
+    raw_body = request.get_data(cache=True)  # before .form, so the raw form stays readable
+    form = request.form
+    if not any(name in form for name in ("id", "from", "text")):
+        return None
+    problem = None
+    try:
+        _field("id", MAX_ID), _field("from", 40), _field("text", MAX_TEXT)
+        if not form["id"].strip() or not form["from"].strip():
+            raise ValueError("empty 'id' or 'from'")
+    except ValueError as exc:
+        problem = str(exc)
+    given_id = form.get("id", "").strip()
+    provider_id = given_id if 0 < len(given_id) <= MAX_ID else \
+        "sha:" + hashlib.sha256(given_id.encode() or raw_body).hexdigest()
+    fields = Arrived(provider_id=provider_id, sender=form.get("from", "").strip()[:40],
+                     text=form.get("text", "")[:MAX_TEXT], to=form.get("to", "")[:40],
+                     network_code=form.get("networkCode", "")[:16] or None,
+                     link_id=form.get("linkId", "")[:128] or None, problem=problem, raw=None)
+    return replace(fields, raw=_raw(raw_body, fields))
+
+
+def _raw(body: bytes, fields: Arrived) -> dict[str, Any] | None:
+    """What arrived, kept only when the stored fields are not all of it."""
+    if request.mimetype != "application/x-www-form-urlencoded":
+        return {"body": body[:MAX_RAW].decode("utf-8", "replace")}
+    pairs = parse_qsl(body[:MAX_RAW].decode("utf-8", "replace"), keep_blank_values=True)
+    stored = {"id": fields.provider_id, "from": fields.sender, "text": fields.text,
+              "to": fields.to, "networkCode": fields.network_code or "",
+              "linkId": fields.link_id or ""}
+    cleaned = [(k, v) for k, v in request.form.items(multi=True)]
+    whole = fields.problem is None and pairs == cleaned and all(
+        stored[k].strip() == v.strip() for k, v in pairs if k in stored)
+    return None if whole else {"form": [list(pair) for pair in pairs]}
 
 
 @bp.post("/africastalking/inbound")
 def inbound() -> Response:
+    arrived = _arrived()
+    if arrived is None:
+        return _bad("missing field 'id'")
     try:
-        provider_id, sender = _field("id", MAX_ID).strip(), _field("from", 40).strip()
-        text = _field("text", MAX_TEXT)
-        if not provider_id or not sender:
-            raise ValueError("empty 'id' or 'from'")
-    except ValueError as exc:
-        return _bad(str(exc))
-    try:
-        msg_id = _store(provider_id, sender, text.replace("\x00", ""))
+        msg_id = _store(arrived)
     except SQLAlchemyError:  # nothing stored: the aggregator's retry must bring it again
         log.exception("inbound SMS could not be stored")
         return Response("database unavailable\n", 503, mimetype="text/plain")
+    if arrived.problem is not None:  # stored as it came, for an officer to read
+        return _bad(arrived.problem)
     if msg_id is not None:
         try:
             handle_stored(msg_id)
@@ -92,21 +143,26 @@ def inbound() -> Response:
     return Response("", 200, mimetype="text/plain")
 
 
-def _store(provider_id: str, sender: str, text: str) -> int | None:
-    """Insert the message once per aggregator id; the id of the stored row."""
+def _store(a: Arrived) -> int | None:
+    """Insert the message once per aggregator id; the id of the stored row.
+
+    A callback we cannot handle is stored already handled (``command`` says why),
+    so the sweeper leaves it alone.
+    """
     with database().sessionmaker() as session:
-        msg = InboundMessage(provider=PROVIDER, provider_id=provider_id, phone=sender,
-                             to=_optional("to", 40), text=text,
-                             network_code=_optional("networkCode", 16) or None,
-                             link_id=_optional("linkId", 128) or None,
-                             received_at=utcnow())
+        now = utcnow()
+        msg = InboundMessage(provider=PROVIDER, provider_id=a.provider_id, phone=a.sender,
+                             to=a.to, text=a.text, network_code=a.network_code,
+                             link_id=a.link_id, received_at=now, raw=a.raw)
+        if a.problem is not None:
+            msg.command, msg.handled_at = "unreadable", now
         session.add(msg)
         try:
             session.commit()
         except IntegrityError:  # the aggregator's retry of a message we already have
             session.rollback()
             msg_id = session.scalar(select(InboundMessage.id).where(
-                InboundMessage.provider == PROVIDER, InboundMessage.provider_id == provider_id))
+                InboundMessage.provider == PROVIDER, InboundMessage.provider_id == a.provider_id))
         else:
             msg_id = msg.id
     return msg_id
@@ -138,7 +194,11 @@ def _handle(session: Session, msg: InboundMessage, now: datetime) -> None:
         log.info("inbound SMS %s from a number we cannot answer", msg.id)
         return
     directory = current_app.extensions["sms_directory"].get(session)
-    handle(session, msg, directory, now, SmsDrafts(kv.client()))
+    handle(session, msg, directory, now, SmsDrafts(kv.client()), allow_reply=_reply_allowed)
+
+
+def _reply_allowed(phone: str) -> bool:
+    return security.allow("sms-reply", phone, "SMS_REPLY_RATE_LIMIT")
 
 
 @bp.post("/africastalking/delivery")
@@ -149,7 +209,7 @@ def delivery() -> Response:
         return _bad(str(exc))
     if not provider_id or not status:
         return _bad("empty 'id' or 'status'")
-    reason = _optional("failureReason", 200)
+    reason = request.form.get("failureReason", "")[:200]  # the edge layer took out NULs
     key = status.lower()
     with database().sessionmaker() as session:
         msg = session.scalar(select(OutboundMessage).where(

@@ -19,7 +19,7 @@ import redis
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from menus.machine import Menu
+from menus.machine import Menu, Outcome
 from menus.screens import Screen
 from menus.state import State, new_state
 from menus.texts import EXPIRED
@@ -49,13 +49,18 @@ def text_key(text: str) -> str:
     return f"{len(text)}:{zlib.crc32(text.encode())}"
 
 
+# (effect name, phone, session id) -> may this effect run now? (a rate limit)
+Guard = Callable[[str, str, str], bool]
+
+
 class Channel:
     """Everything a hop needs; built per request from the app's cached parts."""
 
     def __init__(self, menu: Menu, store: SessionStore, session: Callable[[], Session],
-                 languages: Mapping[str, str] | None = None, short_code: str = "") -> None:
+                 languages: Mapping[str, str] | None = None, short_code: str = "",
+                 guard: Guard | None = None) -> None:
         self.menu, self.store, self._session = menu, store, session
-        self.languages, self.short_code = languages, short_code
+        self.languages, self.short_code, self.guard = languages, short_code, guard
 
     @property
     def session(self) -> Session:
@@ -180,9 +185,7 @@ class Channel:
 
     def _run_effect(self, hop: Hop, state: State, screen: Screen, loaded: Loaded) -> str:
         """Run it, answer with what follows; the session's hop keys a draft without a key."""
-        outcome = run_effect(self.session, screen.effect, state, hop.phone,
-                             f"{hop.session_id}:{hop.key}", SmsDrafts(self.store.client),
-                             self.short_code)
+        outcome = self._run(hop, state, screen)
         state, final = self.menu.finish(state, screen.effect, outcome)
         lang = screen.effect[1] if screen.effect[0] == "language" else None
         try:
@@ -192,3 +195,11 @@ class Channel:
             # redial of the kept draft finds this same record by its key.
             log.exception("USSD hop %s: effect done, session not saved", hop.session_id)
             return final.body
+
+    def _run(self, hop: Hop, state: State, screen: Screen) -> Outcome:
+        if self.guard is not None and not self.guard(screen.effect[0], hop.phone,
+                                                     hop.session_id):
+            return Outcome(code="rate_limited")
+        return run_effect(self.session, screen.effect, state, hop.phone,
+                          f"{hop.session_id}:{hop.key}", SmsDrafts(self.store.client),
+                          self.short_code)

@@ -28,7 +28,7 @@ from sessions.store import SessionStore
 from ussd import africastalking, beem
 from ussd.effects import language_of, other_languages, phone_key
 from ussd.hop import Channel
-from web import kv
+from web import kv, security
 from web.db import database, session
 
 log = logging.getLogger(__name__)
@@ -83,11 +83,24 @@ def channel_for(app: Flask, session_factory: Callable[[], Session]) -> Channel:
     store = SessionStore(kv.client(app), ttl=app.config["USSD_SESSION_TTL"])
     holder: MenuHolder = app.extensions["ussd_menu"]
     return Channel(holder.get(), store, session_factory, holder.languages,
-                   str(app.config["AT_SHORT_CODE"]))
+                   str(app.config["AT_SHORT_CODE"]),
+                   guard=lambda effect, phone, sid: _lookup_guard(app, effect, phone, sid))
 
 
 def _channel() -> Channel:
     return channel_for(current_app, session)
+
+
+LOOKUPS = frozenset({"track", "appeal"})
+
+
+def _lookup_guard(app: Flask, effect: str, phone: str, session_id: str) -> bool:
+    """References are guessed by looking them up: a few per session, more per number."""
+    if effect not in LOOKUPS:
+        return True
+    return (security.allow("ussd-lookup-session", session_id, "TRACK_SESSION_RATE_LIMIT", app)
+            and security.allow("ussd-lookup-number", phone_key(phone), "TRACK_RATE_LIMIT",
+                               app))
 
 
 @bp.before_request

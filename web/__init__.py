@@ -28,14 +28,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    """Security first (its hooks wrap every other blueprint), then the channels and pages."""
+    """The edge and security first (their hooks wrap every other blueprint), then the channels."""
     import admin.views
     import sms.views
     import ussd.views
     from ussd import lean
-    from web import open311, openapi, schedule, security, simulator, stats
+    from web import edge, open311, openapi, schedule, security, simulator, stats
 
     lean.mount(app)  # first, so that security's ProxyFix (when on) wraps the lean hops too
-    for module in (security, ussd.views, sms.views, admin.views, simulator, open311, openapi,
-                   stats, schedule):
+    for module in (edge, security, ussd.views, sms.views, admin.views, simulator, open311,
+                   openapi, stats, schedule):
         module.init_app(app)

@@ -21,7 +21,7 @@ from core import partners, tally
 from core.errors import MrejeshoError
 from core.institutions import SHIPPED_CSV, TRIAGE_CODE, import_file
 from core.models import Officer
-from core.officers import create_officer
+from core.officers import create_officer, disable_officer, set_password
 from core.scope import ROLES
 from web import migrate
 from web.db import database
@@ -85,6 +85,32 @@ def officers_create(email: str, name: str, institution_code: str, role: str,
         officer = create_officer(session, email=email, name=name, role=role, phone=phone,
                                  institution_code=institution_code, password=password)
         click.echo(f"officer {officer.email} ({officer.role}) created")
+
+
+def _officer(session: Session, email: str) -> Officer:
+    officer = session.scalar(select(Officer).where(Officer.email == email.strip().lower()))
+    if officer is None:
+        raise click.ClickException(f"no officer with email {email}")
+    return officer
+
+
+@officers_cli.command("password")
+@click.option("--email", required=True)
+def officers_password(email: str) -> None:
+    """Set an officer's password (prompted, or from standard input); ends their sessions."""
+    password = _read_password()
+    with _transaction() as session:
+        set_password(_officer(session, email), password)
+    click.echo(f"password of {email} changed; every session of theirs has ended")
+
+
+@officers_cli.command("disable")
+@click.option("--email", required=True)
+def officers_disable(email: str) -> None:
+    """Disable an officer: no more logins, and every session of theirs ends now."""
+    with _transaction() as session:
+        disable_officer(_officer(session, email))
+    click.echo(f"officer {email} disabled")
 
 
 @officers_cli.command("demo")

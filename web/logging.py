@@ -1,4 +1,4 @@
-"""Phone numbers never reach a log in clear: every record is masked as it is made.
+"""Phone numbers and callback tokens never reach a log in clear: every record is masked.
 
 Anonymity is only as good as the weakest copy of a number, and logs are copied
 to places (aggregators, support tickets) that the database never is. A filter
@@ -25,8 +25,14 @@ PHONE = re.compile(
     r")(?!\w)")
 
 
+# A callback's shared secret in a URL: ?token=..., &token=..., also percent-encoded.
+TOKEN = re.compile(r"(?i)((?:[?&;]|%3F|%26)token(?:=|%3D))[^&\s\"'#]*")
+
+
 def mask_text(text: str) -> str:
-    """``text`` with every phone-number-looking run replaced by its masked form."""
+    """``text`` with every phone-number-looking run and every ``token=`` value masked."""
+    if "oken" in text or "OKEN" in text:
+        text = TOKEN.sub(r"\1***", text)
     if not any(ch.isdigit() for ch in text):
         return text
     return PHONE.sub(lambda m: mask_phone(re.sub(r"[ \-]", "", m.group(0))), text)

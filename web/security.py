@@ -39,13 +39,17 @@ ADMIN_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe
 
 DEFAULTS: dict[str, Any] = {
     "LOGIN_PATH": "/admin/login",
-    "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",        # per client address
-    "LOGIN_ACCOUNT_RATE_LIMIT": "5 per minute;20 per hour",  # per e-mail typed
+    "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",  # login POSTs per client address
     "RATELIMIT_KEY_PREFIX": "mrejesho-limit",
     "PROXY_HOPS": 0,  # trusted reverse proxies in front; their X-Forwarded-For/-Proto count
     "SUBMISSIONS_PER_HOUR": DEFAULT_LIMITS.per_hour,  # per phone number, USSD + SMS
     "SUBMISSIONS_PER_DAY": DEFAULT_LIMITS.per_day,
     "RETENTION_DAYS": retention.DEFAULT_DAYS,  # closed feedback forgets its submitter after
+    "CALLBACK_TOKEN_REQUIRED": True,  # production refuses to start without CALLBACK_TOKEN
+    # Reference lookups (USSD track and appeal): per number, and per USSD session.
+    "TRACK_RATE_LIMIT": "20 per hour",
+    "TRACK_SESSION_RATE_LIMIT": "5 per 5 minutes",
+    "SMS_REPLY_RATE_LIMIT": "30 per hour",  # replies the SMS channel sends one number
 }
 
 
@@ -58,6 +62,7 @@ def init_app(app: Flask) -> None:
         app.config.setdefault(key, value)
     phone_logging.install()
     check_secret_key(app)
+    check_callback_token(app)
     app.session_interface = _CookieSessions()
     hops = int(app.config["PROXY_HOPS"] or 0)
     if hops:  # else behind a balancer every officer shares its address and one login limit
@@ -102,6 +107,26 @@ def check_secret_key(app: Flask) -> None:
             "(set SECRET_KEY, or MREJESHO_EMBEDDED=true / debug for a local run)")
 
 
+def check_callback_token(app: Flask) -> None:
+    """Refuse to serve callbacks in production without a shared secret to check.
+
+    Without one, anyone who finds the callback URL can post an SMS "from" any
+    number or play a USSD session as anyone. ``CALLBACK_TOKEN_REQUIRED=false``
+    is the explicit, logged opt-out for a benchmark on loopback.
+    """
+    if not is_production(app) or click.get_current_context(silent=True) is not None:
+        return
+    token = str(app.config.get("CALLBACK_TOKEN") or "")
+    if not app.config.get("CALLBACK_TOKEN_REQUIRED", True):
+        log.warning("callbacks are served without a token (CALLBACK_TOKEN_REQUIRED=false)")
+        return
+    if token.strip().lower() in DEFAULT_SECRETS or len(token) < 16:
+        raise InsecureConfiguration(
+            "refusing to start in production without MREJESHO_CALLBACK_TOKEN (16 or more "
+            "characters the aggregator appends as ?token=), or MREJESHO_EMBEDDED=true "
+            "for a local run")
+
+
 def _install_submission_limits(app: Flask) -> None:
     """Every session the app opens (requests and rq jobs) carries the per-number limits."""
     limits = SubmissionLimits(per_hour=_optional_int(app.config["SUBMISSIONS_PER_HOUR"]),
@@ -132,24 +157,45 @@ class _AppPool(redis.ConnectionPool):
 
 
 def _limit_login(app: Flask | None = None) -> Response | None:
-    """Count every POST to the login page, by address and by the account typed."""
+    """Count every POST to the login page by address.
+
+    Never by the account typed: a limit anyone can spend for an account is a
+    lockout of its officer. Wrong guesses per account are slowed by admin.throttle,
+    which spares addresses that have not failed.
+    """
     app = app or current_app
     if request.method != "POST" or request.path.rstrip("/") != app.config["LOGIN_PATH"]:
         return None
     limiter: MovingWindowRateLimiter = app.extensions["security_limiter"]
     checks = [("login-ip", request.remote_addr or "-", app.config["LOGIN_RATE_LIMIT"])]
-    email = (request.form.get("email") or "").strip().lower()[:200]
-    if email:
-        checks.append(("login-account", email, app.config["LOGIN_ACCOUNT_RATE_LIMIT"]))
     try:
         for scope, key, spec in checks:
             for item in parse_many(spec):
                 if not limiter.hit(item, scope, key):
                     log.warning("login rate limit hit (%s)", scope)
                     return _too_many(item.get_expiry())
-    except redis.RedisError as exc:  # never a 500 for Redis down: the account lockout holds
+    except redis.RedisError as exc:  # never a 500 for Redis down: the hash still costs
         log.error("login rate limit unavailable: %s", exc)
     return None
+
+
+def allow(scope: str, key: str, setting: str, app: Flask | None = None) -> bool:
+    """One hit for ``key`` against the limits configured as ``setting``; False past them.
+
+    The one place every per-number and per-session limit is counted (``limits``'
+    moving window in the app's Redis, shared by every worker). Redis down: allowed,
+    and logged, as a limit must never turn into an outage.
+    """
+    app = app or current_app
+    limiter: MovingWindowRateLimiter = app.extensions["security_limiter"]
+    try:
+        for item in parse_many(app.config[setting]):
+            if not limiter.hit(item, scope, key):
+                log.info("rate limit %s reached for %s", scope, key)
+                return False
+    except redis.RedisError as exc:
+        log.error("rate limit %s unavailable: %s", scope, exc)
+    return True
 
 
 def _too_many(retry_after: int) -> Response:

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from core.models import Event, Feedback, Officer, OutboundMessage, utcnow
+from core.models import Event, Feedback, InboundMessage, Officer, OutboundMessage, utcnow
 from core.officers import create_officer
 from core.retention import purge_batch, purge_expired
 from core.services import answer_feedback, close_feedback
@@ -103,3 +103,43 @@ def test_retention_job_runs_in_a_worker(app, session, make_feedback, run_jobs) -
     run_jobs()
     assert session.scalar(select(func.count()).select_from(Feedback)
                           .where(Feedback.submitter_phone.is_not(None))) == 0
+
+
+def test_retention_masks_every_sms_row_that_ties_the_number_to_the_reference(
+        app, client, session, make_officer) -> None:
+    """Replies and inbound messages that name the reference, or rate it, lose the number."""
+    phone, ids = "+255712345678", iter(range(100))
+
+    def sms(text: str) -> None:
+        resp = client.post("/sms/africastalking/inbound", data={
+            "from": phone, "to": "15200", "text": text, "id": f"ATXid_ret_{next(ids)}"})
+        assert resp.status_code == 200
+
+    sms("LALAMIKO TRA: Nimesubiri TIN kwa wiki tatu")
+    fb = session.scalar(select(Feedback))
+    answer_feedback(session, fb, make_officer(), "Tumeshughulikia")
+    session.commit()
+    sms("4")                      # rates it: "Asante kwa kutathmini kumb. <ref>"
+    sms(f"HALI {fb.reference}")   # tracks it
+    sms("MSAADA")                 # names no feedback: keeps its number
+    # Rows written before replies were linked to their feedback: a bare rating in the
+    # window, and a tracking request that only names the reference.
+    long_ago = utcnow() - timedelta(days=400)
+    for n, text in enumerate(["5", f"hali {fb.reference}"]):
+        session.add(InboundMessage(provider="africastalking", provider_id=f"old-{n}",
+                                   phone=phone, text=text, command=("rate", "status")[n],
+                                   received_at=long_ago + timedelta(hours=1),
+                                   handled_at=long_ago, raw={"form": [["from", phone]]}))
+    fb.answered_at, fb.closed_at, fb.status = long_ago, long_ago + timedelta(days=2), "closed"
+    session.commit()
+
+    assert purge_expired(app.extensions["db"].sessionmaker, days=365) == 1
+    session.expire_all()
+    ref = fb.reference
+    rows = [(m.phone, m.text, m.raw) for m in session.scalars(select(InboundMessage))]
+    rows += [(m.phone, m.text, None) for m in session.scalars(select(OutboundMessage))]
+    tied = [row for row in rows if ref in row[1] or row[1] in ("4", "5")
+            or row[1].startswith("LALAMIKO")]
+    assert len(tied) >= 6 and all("***" in p and raw is None for p, _, raw in tied), tied
+    help_rows = [row for row in rows if row[1] == "MSAADA"]
+    assert help_rows and help_rows[0][0] == phone

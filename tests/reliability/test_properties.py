@@ -13,24 +13,36 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
+from werkzeug.routing import BuildError
 
 from core.models import Feedback, InboundMessage
 from tests.reliability.conftest import endpoint_or_skip
 from tests.reliability.phone import SUBMIT, Phone
 
+# Bad input that broke something once: NUL, non-ASCII digits (isdigit() is True, ASCII
+# parsing is not), the first and last dates, numbers past any column, deep JSON.
+NASTY = st.sampled_from([
+    "\x00", "a\x00b", "+255712\x00345678", "²", "٣٤", "１２３", "߁", "9999-12-31",
+    "0001-01-01", "9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00", "1e309",
+    "1.99999999999999999999999", "99999999999999999999.1", "-1", "nan", "%00", "",
+    " ", "\r\n", "' OR 1=1 --", "<script>", "\u202e", "\ufeff", "*152*00*9*2#" * 40,
+])
+DIGITS = st.text(st.characters(categories=["Nd"]), min_size=1, max_size=24)
+DEEP = st.integers(1, 210_000).flatmap(lambda n: st.sampled_from(
+    ["[" * n, "[" * n + "]" * n, '{"a":' * n + "1" + "}" * n]))
 SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=300)
 FORM_NAMES = ["sessionId", "serviceCode", "phoneNumber", "networkCode", "text", "status",
               "from", "to", "date", "id", "linkId", "failureReason", "retryCount", "input"]
-FORMS = st.dictionaries(st.sampled_from(FORM_NAMES) | TEXT, TEXT | st.text(max_size=5000,
-                        alphabet="0123456789*#+ "), max_size=10)
-RAW = st.binary(max_size=3000)
+VALUES = TEXT | NASTY | DIGITS | st.text(max_size=5000, alphabet="0123456789*#+ ")
+FORMS = st.dictionaries(st.sampled_from(FORM_NAMES) | TEXT, VALUES, max_size=10)
+RAW = st.binary(max_size=3000) | DEEP.map(str.encode)
 FORM_ENDPOINTS = ["/ussd/africastalking", "/ussd/africastalking/events",
                   "/sms/africastalking/inbound", "/sms/africastalking/delivery"]
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
-                    | TEXT, lambda inner: st.lists(inner, max_size=4)
+                    | TEXT | NASTY | DIGITS, lambda inner: st.lists(inner, max_size=4)
                     | st.dictionaries(TEXT, inner, max_size=4), max_leaves=12)
 BEEM = st.fixed_dictionaries({
     "command": st.sampled_from(["initiate", "continue", "terminate"]) | TEXT,
@@ -137,5 +149,113 @@ def test_what_a_citizen_types_is_stored_as_it_arrived(app) -> None:
             stored = s.scalar(select(Feedback.description)
                               .where(Feedback.reference == ref.group(0)))
         assert stored == " ".join(description.split())
+
+    check()
+
+
+OPEN311 = "/open311"  # its bad-input properties live with the Open311 tests
+
+
+def _other_rules(app) -> list:
+    return [r for r in app.url_map.iter_rules()
+            if not r.rule.startswith(("/admin", OPEN311)) and "static" not in r.endpoint
+            and not r.arguments]
+
+
+def test_any_query_and_form_at_every_endpoint(app, client) -> None:
+    """Callbacks, health, simulator: any query string and any form, by every method."""
+    rules = _other_rules(app)
+
+    @SETTINGS
+    @given(rule=st.sampled_from(rules), query=FORMS, form=FORMS)
+    def check(rule, query, form) -> None:
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            resp = client.open(rule.rule, method=method, query_string=query,
+                               data=form if method == "POST" else None)
+            if resp.mimetype == "text/html":  # a page (the simulator), not a callback
+                assert resp.status_code in (200, 400, 404), (rule.rule, resp.status_code)
+                assert b"Traceback" not in resp.data
+            else:
+                sane(resp, rule.rule)
+
+    check()
+
+
+ADMIN_NAMES = ["status", "kind", "channel", "institution", "since", "until", "overdue", "q",
+               "after", "template", "to", "note", "reason", "text", "title", "description",
+               "phone", "name", "anonymous", "language", "email", "password", "csrf_token"]
+ADMIN_FIELDS = st.dictionaries(st.sampled_from(ADMIN_NAMES) | TEXT, VALUES, max_size=8)
+ADMIN_OK = (200, 302, 303, 400, 403, 404, 409)
+
+
+def admin_sane(resp, path: str) -> None:
+    body = resp.get_data(as_text=True)
+    assert resp.status_code in ADMIN_OK, (path, resp.status_code, body[:300])
+    assert "Traceback" not in body
+    if resp.status_code == 400 and resp.mimetype != "text/html":
+        assert body.strip() and body.count("\n") <= 1, body
+
+
+def _csrf(client, path: str = "/admin/walk-in") -> str:
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get(path).get_data(
+        as_text=True))
+    assert found, path
+    return found.group(1)
+
+
+def _one_segment(value: str) -> bool:
+    """A value that stays one path segment (an empty one, '/' or '..' makes another URL)."""
+    return bool(value.strip()) and "/" not in value and value.strip() not in (".", "..")
+
+
+def test_any_parameter_and_field_at_every_admin_page(app, make_officer, make_feedback) -> None:
+    from tests.reliability.test_admin_security import login
+
+    client = app.test_client()
+    login(client, make_officer("TRA", "admin"))
+    real = make_feedback().reference
+    token = _csrf(client)
+    adapter = app.url_map.bind("localhost")
+    rules = [r for r in app.url_map.iter_rules() if r.rule.startswith("/admin")
+             and r.endpoint not in ("admin.static", "admin.login", "admin.logout")]
+
+    @SETTINGS
+    @given(rule=st.sampled_from(rules), query=ADMIN_FIELDS, form=ADMIN_FIELDS,
+           ref=st.just(real) | (NASTY | DIGITS | TEXT).filter(_one_segment))
+    def check(rule, query, form, ref) -> None:
+        try:  # every argument of the rule gets the generated value, where it can go
+            path = adapter.build(rule.endpoint, {arg: ref for arg in rule.arguments})
+        except (BuildError, ValueError):  # an int converter: a number it accepts
+            path = adapter.build(rule.endpoint, {arg: 1 for arg in rule.arguments})
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            data = {**form, "csrf_token": token} if method == "POST" else None
+            admin_sane(client.open(path, method=method, query_string=query, data=data), path)
+
+    check()
+
+
+def test_any_login_form(app, client, monkeypatch) -> None:
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "100000 per minute")
+    token = _csrf(client, "/admin/login")
+
+    @SETTINGS
+    @given(form=ADMIN_FIELDS)
+    def check(form) -> None:
+        resp = client.post("/admin/login", data={**form, "csrf_token": token})
+        assert resp.status_code in (200, 303, 400, 429), (resp.status_code, resp.data[:300])
+        assert b"Traceback" not in resp.data
+
+    check()
+
+
+def test_deep_json_at_beem(app, client) -> None:
+    endpoint_or_skip(app, "/ussd/beem")
+
+    @settings(SETTINGS, max_examples=20)
+    @given(body=DEEP)
+    def check(body: str) -> None:
+        resp = client.post("/ussd/beem", data=body, content_type="application/json")
+        assert resp.status_code == 400, resp.status_code
+        sane(resp, "/ussd/beem")
 
     check()

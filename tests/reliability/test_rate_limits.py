@@ -93,3 +93,67 @@ def test_a_flooding_phone_gets_the_rate_limited_reply_over_sms(app, monkeypatch)
         texts = s.scalars(select(OutboundMessage.text)
                           .where(OutboundMessage.phone == "+255713000222")).all()
     assert any("nyingi" in t or "too many" in t for t in texts), texts
+
+
+def _guesses(start: int):
+    from core.references import damm_digit
+
+    for n in range(start, start + 1000):
+        digits = f"{n:09d}"
+        yield digits + str(damm_digit(digits))
+
+
+def test_one_ussd_session_and_one_number_can_guess_only_a_few_references(
+        app, make_feedback) -> None:
+    from core.i18n import translator
+    from menus import texts
+    from tests.reliability.phone import Phone
+
+    too_many = translator("sw")._(texts.ERRORS["rate_limited"])
+    real = make_feedback(phone="0754000111")
+    guesses = _guesses(300_000_000)
+    phone = Phone(app.test_client(), number="+255713000333")
+    bodies = []
+    for _session in range(4):  # the limits: 5 lookups a session, 20 an hour per number
+        phone.dial()
+        for value in ["9", "2", "6"]:
+            phone.send(value)
+        bodies.append([phone.send(next(guesses)) for _ in range(6)])
+    for session_bodies in bodies:
+        assert all(b.startswith("CON ") for b in session_bodies[:5]), session_bodies
+        assert session_bodies[5] == "END " + too_many
+    phone.dial()
+    for value in ["9", "2", "6"]:
+        phone.send(value)
+    assert phone.send(real.reference) == "END " + too_many  # the number's hour is spent
+    other = Phone(app.test_client(), number="+255713000444")
+    other.dial()
+    for value in ["9", "2", "6"]:
+        other.send(value)
+    assert real.reference in other.send(real.reference)  # another number tracks as before
+
+
+def test_sms_replies_per_number_per_hour_are_limited_and_the_reference_still_goes(
+        app, client, session) -> None:
+    from sqlalchemy import func, select
+
+    from core.models import InboundMessage, OutboundMessage
+
+    def sms(phone: str, text: str, n: int) -> None:
+        resp = client.post("/sms/africastalking/inbound", data={
+            "from": phone, "to": "15200", "id": f"ATXid_help_{phone}_{n}", "text": text})
+        assert resp.status_code == 200
+
+    for n in range(40):
+        sms("+255713000555", "MSAADA", n)
+    sms("+255713000555", "LALAMIKO TRA: Nimesubiri TIN kwa wiki tatu", 99)
+    sms("+255713000666", "MSAADA", 0)
+
+    def sent(phone: str, purpose: str) -> int:
+        return session.scalar(select(func.count()).select_from(OutboundMessage).where(
+            OutboundMessage.phone == phone, OutboundMessage.purpose == purpose))
+
+    assert sent("+255713000555", "reply") == 30      # SMS_REPLY_RATE_LIMIT: 30 per hour
+    assert sent("+255713000555", "reference") == 1   # what the citizen asked for still goes
+    assert sent("+255713000666", "reply") == 1
+    assert session.scalar(select(func.count()).select_from(InboundMessage)) == 42  # all kept

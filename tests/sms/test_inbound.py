@@ -76,12 +76,19 @@ def test_a_wrong_or_missing_token_is_refused_and_nothing_stored(app, post_sms, s
                                   {"id": "", "from": PHONE, "text": "x"},
                                   {"id": "1", "from": PHONE}, {"id": "x" * 500, "from": PHONE,
                                                                "text": "x"}])
-def test_a_malformed_callback_gets_a_one_line_400(client, session, form) -> None:
+def test_a_malformed_callback_gets_a_one_line_400_and_is_still_stored(client, session,
+                                                                     form) -> None:
     res = client.post("/sms/africastalking/inbound", data=form)
     assert res.status_code == 400
     body = res.get_data(as_text=True)
     assert body.strip() and body.count("\n") == 1
-    assert session.scalar(select(func.count()).select_from(InboundMessage)) == 0
+    stored = list(session.scalars(select(InboundMessage)))
+    if not form:  # no SMS field at all: nothing to keep
+        assert stored == []
+        return
+    [msg] = stored  # kept, with what arrived, and never handed to the sweeper
+    assert msg.command == "unreadable" and msg.handled_at is not None
+    assert msg.raw == {"form": [[k, v] for k, v in form.items()]}
 
 
 def test_a_sender_we_cannot_answer_is_kept_without_reply(post_sms, session) -> None:

@@ -1,0 +1,100 @@
+"""Login guesses slowed down per address and per account, without locking anyone out.
+
+A lockout after five wrong guesses let anyone keep any officer out for good, by
+typing their e-mail five times every quarter hour. Here a wrong guess makes
+the next one wait, and the wait doubles with each further failure (1 s, 2 s,
+4 s ... at most 15 min), counted three ways:
+
+- per address, over every account: one machine guessing many accounts;
+- per (account, address): one machine guessing one account;
+- per account, over every address: a botnet guessing one account. This count
+  only slows addresses that have themselves failed on the account, so the
+  officer typing the right password from an address that has not failed (a
+  new one, or their own) always gets in. That is the one thing an attacker
+  must never be able to take away.
+
+The counts live in the app's Redis (every worker on every host sees the same
+ones) and are forgotten an hour after the last failure. Unknown accounts are
+counted exactly like real ones, so the throttle tells nobody who exists. With
+Redis down the throttle is open (logged): the hash's own cost and the
+per-address request limit of web.security still bound the rate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+
+import redis
+
+log = logging.getLogger(__name__)
+WINDOW = 3600          # seconds a count lives after its last failure
+MAX_DELAY = 900.0      # the longest wait, however many failures
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Failures allowed before the waits start, per count; and the first wait."""
+
+    per_address: int = 10
+    per_pair: int = 3
+    per_account: int = 5
+    base_delay: float = 1.0
+
+    def delay(self, failures: int, free: int) -> float:
+        if failures <= free:
+            return 0.0
+        return float(min(self.base_delay * 2 ** min(failures - free - 1, 20), MAX_DELAY))
+
+
+class LoginThrottle:
+    def __init__(self, client: redis.Redis[bytes], prefix: str,
+                 policy: Policy | None = None) -> None:
+        self.r, self.prefix, self.policy = client, prefix, policy or Policy()
+
+    def _keys(self, email: str, address: str) -> tuple[str, str, str]:
+        account = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+        p = f"{self.prefix}:login"
+        return f"{p}:addr:{address}", f"{p}:pair:{account}:{address}", f"{p}:acct:{account}"
+
+    def wait(self, email: str, address: str, now: float | None = None) -> float:
+        """Seconds before this address may try this account again (0: now)."""
+        now = time.time() if now is None else now
+        try:
+            pipe = self.r.pipeline(transaction=False)
+            for key in self._keys(email, address):
+                pipe.hmget(key, "n", "until")
+            (_, addr_until), (pair_n, pair_until), (_, acct_until) = pipe.execute()
+        except redis.RedisError as exc:
+            log.error("login throttle unavailable: %s", exc)
+            return 0.0
+        untils = [addr_until, pair_until] + ([acct_until] if int(pair_n or 0) > 0 else [])
+        return max([0.0] + [float(u) - now for u in untils if u is not None])
+
+    def failed(self, email: str, address: str, now: float | None = None) -> None:
+        """Count a wrong guess three ways and set each count's next allowed time."""
+        now = time.time() if now is None else now
+        keys = self._keys(email, address)
+        p = self.policy
+        frees = (p.per_address, p.per_pair, p.per_account)
+        try:
+            pipe = self.r.pipeline(transaction=False)
+            for key in keys:
+                pipe.hincrby(key, "n", 1)
+            counts = pipe.execute()
+            pipe = self.r.pipeline(transaction=False)
+            for key, n, free in zip(keys, counts, frees, strict=True):
+                pipe.hset(key, "until", now + p.delay(int(n), free))
+                pipe.expire(key, WINDOW)
+            pipe.execute()
+        except redis.RedisError as exc:
+            log.error("login throttle unavailable: %s", exc)
+
+    def succeeded(self, email: str, address: str) -> None:
+        """The right password: this address starts afresh on this account."""
+        try:
+            self.r.delete(self._keys(email, address)[1])
+        except redis.RedisError as exc:
+            log.error("login throttle unavailable: %s", exc)
