@@ -31,6 +31,9 @@ from sqlalchemy.types import TypeDecorator
 
 from core.errors import NotAllowed
 
+# The open statuses (core.status.OPEN_VALUES) as SQL, for the desk's partial indexes.
+OPEN_SQL = "status IN ('appealed', 'in_progress', 'received')"
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -123,6 +126,12 @@ class Feedback(Base):
         # The admin's inbox (core.queries): an institution's newest first, and appeals.
         Index("ix_feedback_inst_created", "institution_id", "created_at", "id"),
         Index("ix_feedback_appeal", "appeal_institution_id"),
+        # The desk (migration 0004_desk): open work oldest due first, and who holds what.
+        Index("ix_feedback_open_due", "due_at", "id", postgresql_where=text(OPEN_SQL),
+              sqlite_where=text(OPEN_SQL)),
+        Index("ix_feedback_open_inst_due", "institution_id", "due_at", "id",
+              postgresql_where=text(OPEN_SQL), sqlite_where=text(OPEN_SQL)),
+        Index("ix_feedback_assigned", "assigned_to_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -152,8 +161,11 @@ class Feedback(Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     reject_reason: Mapped[str | None] = mapped_column(Text)
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     institution: Mapped[Institution] = relationship(foreign_keys=[institution_id])
+    assigned_to: Mapped[Officer | None] = relationship(foreign_keys=[assigned_to_id])
     appeal_institution: Mapped[Institution | None] = relationship(
         foreign_keys=[appeal_institution_id])
     events: Mapped[list[Event]] = relationship(
@@ -265,3 +277,22 @@ class FeedbackTally(Base):
     close_seconds: Mapped[float] = mapped_column(Float)
     closed_n: Mapped[int] = mapped_column(Integer)
     squashed: Mapped[bool] = mapped_column(Boolean, server_default=false())
+
+
+class FeedbackNote(Base):
+    """An officer's internal note on a feedback: never shown to the citizen or exported.
+
+    Its own table, not an Event, so nothing that reads the history for the public
+    (Open311, the citizen's track, exports) can carry it by accident.
+    """
+
+    __tablename__ = "feedback_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id"), index=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    officer: Mapped[Officer] = relationship()

@@ -1,0 +1,65 @@
+"""desk: assignment, internal notes, and the indexes of the open-work queue
+
+Revision ID: 0004_desk
+Revises: 0003_feedback_tally
+Create Date: 2026-12-01
+
+The inbox opens on open work, oldest due first: two partial indexes over the
+open rows only (a third of an aged table) serve that order for one institution
+and for everyone, and the navigation's counts. ``ix_feedback_assigned`` serves
+"my items" and a head's "who holds what".
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004_desk"
+down_revision = "0003_feedback_tally"
+branch_labels = None
+depends_on = None
+
+OPEN_SQL = "status IN ('appealed', 'in_progress', 'received')"
+
+
+def upgrade() -> None:
+    # Plain ALTERs, never a batch copy: on SQLite a copy would drop 0003's triggers.
+    if op.get_bind().dialect.name == "sqlite":  # Alembic will not ALTER in a constraint
+        op.execute("ALTER TABLE feedback ADD COLUMN assigned_to_id INTEGER REFERENCES officer (id)")
+    else:
+        op.add_column("feedback", sa.Column("assigned_to_id", sa.Integer(),
+                                            sa.ForeignKey("officer.id"), nullable=True))
+    op.add_column("feedback", sa.Column("assigned_at", sa.DateTime(timezone=True),
+                                        nullable=True))
+    op.create_index("ix_feedback_assigned", "feedback", ["assigned_to_id", "status"])
+    op.create_index("ix_feedback_open_due", "feedback", ["due_at", "id"],
+                    postgresql_where=sa.text(OPEN_SQL), sqlite_where=sa.text(OPEN_SQL))
+    op.create_index("ix_feedback_open_inst_due", "feedback", ["institution_id", "due_at", "id"],
+                    postgresql_where=sa.text(OPEN_SQL), sqlite_where=sa.text(OPEN_SQL))
+    op.create_table(
+        "feedback_note",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("feedback_id", sa.Integer(), nullable=False),
+        sa.Column("officer_id", sa.Integer(), nullable=False),
+        sa.Column("institution_id", sa.Integer(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["feedback_id"], ["feedback.id"]),
+        sa.ForeignKeyConstraint(["institution_id"], ["institution.id"]),
+        sa.ForeignKeyConstraint(["officer_id"], ["officer.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("feedback_note", schema=None) as batch_op:
+        batch_op.create_index("ix_feedback_note_feedback_id", ["feedback_id"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("feedback_note", schema=None) as batch_op:
+        batch_op.drop_index("ix_feedback_note_feedback_id")
+    op.drop_table("feedback_note")
+    for name in ("ix_feedback_open_inst_due", "ix_feedback_open_due", "ix_feedback_assigned"):
+        op.drop_index(name, table_name="feedback")
+    # Plain DROP COLUMN (SQLite >= 3.35 too), never a batch copy that loses 0003's triggers.
+    op.drop_column("feedback", "assigned_at")
+    op.drop_column("feedback", "assigned_to_id")
