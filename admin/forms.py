@@ -7,7 +7,15 @@ decide what is valid and say why.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -62,3 +70,18 @@ class WalkInForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
 
 class LanguageForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
     language = SelectField("language", choices=LANGUAGES)
+
+
+class AssignForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+    """Give the feedback to a colleague; an empty choice releases it."""
+
+    officer = SelectField("officer", validate_choice=False, validators=[Optional(), Length(max=12)])
+
+
+class NoteForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+    text = TextAreaField("text", validators=[DataRequired(), Length(max=MAX_NOTE)])
+
+
+class DueForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+    day = DateField("day", validators=[DataRequired()])
+    reason = TextAreaField("reason", validators=[DataRequired(), Length(max=MAX_NOTE)])

@@ -13,10 +13,11 @@ from flask import Blueprint, Flask, abort, g, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from admin import actions, auth, exports, labels, replies
+from admin import actions, auth, desk, exports, labels, replies
 from admin.forms import ActionForm, LanguageForm
-from core import queries
+from core import queries, queue
 from core.i18n import translator
+from core.localtime import days_between, local_text
 from core.models import Institution, utcnow
 from core.scope import visible_institution_ids
 from core.status import Channel, Kind, Status
@@ -40,9 +41,11 @@ def init_app(app: Flask) -> None:
 @bp.context_processor
 def _i18n() -> dict[str, Any]:
     """``_`` in templates speaks the officer's language (Swahili before login)."""
-    officer = getattr(getattr(current_user, "officer", None), "language", None)
-    t = translator(officer or request.cookies.get("lang"))
+    me = getattr(current_user, "officer", None)
+    t = translator(getattr(me, "language", None) or request.cookies.get("lang"))
     return {"_": t._, "L": lambda value: t._(labels.label(value)), "now": utcnow(),
+            "nav": queue.nav_counts(session(), me) if me is not None else None,
+            "CAP": queue.CAP, "local": local_text, "days_between": days_between,
             "locale": t.locale, "me": getattr(current_user, "officer", None),
             "action_form": ActionForm(), "STATUSES": [s.value for s in Status],
             "KINDS": [k.value for k in Kind], "CHANNELS": [c.value for c in Channel]}
@@ -73,8 +76,9 @@ def inbox() -> str:
     page = queries.inbox_page(session(), officer, flt,
                               queries.decode_cursor(request.args.get("after")))
     args = {k: v for k, v in request.args.items() if k != "after" and v}
+    counts = queries.status_counts(session(), visible_institution_ids(session(), officer))
     return render_template("admin/inbox.html", page=page, flt=flt, args=args,
-                           institutions=institutions_in_scope(),
+                           institutions=institutions_in_scope(), counts=counts,
                            filtered=queries.scope_or_none(flt))
 
 
@@ -109,3 +113,4 @@ def language() -> Any:
 
 actions.register(bp)
 replies.register(bp)
+desk.register(bp)
