@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import request
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
@@ -18,7 +19,7 @@ from admin.forms import AssignForm, DueForm, NoteForm
 from core import desk
 from core.i18n import translator
 from core.localtime import days_between
-from core.models import Feedback, Officer, utcnow
+from core.models import Event, Feedback, Officer, utcnow
 
 
 def context(s: Session, feedback: Feedback, officer: Officer,
@@ -31,7 +32,8 @@ def context(s: Session, feedback: Feedback, officer: Officer,
     assign.officer.data = assign.officer.data or str(feedback.assigned_to_id or "")
     to_q = " ".join((request.args.get("to_q") or "").split())[:60]
     return {
-        "history": history.lines(s, list(feedback.events), t),
+        "history": history.lines(s, list(s.scalars(select(Event).where(  # with this view
+            Event.feedback_id == feedback.id).order_by(Event.id))), t),
         "notes": desk.notes_for(s, feedback, officer),
         "assign_form": assign, "note_form": forms.get("note") or NoteForm(),
         "due_form": forms.get("due") or DueForm(),
