@@ -9,18 +9,19 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, render_template
+from sqlalchemy import select
 
-from admin import actions, auth
-from admin.forms import AssignForm, DueForm, NoteForm
+from admin import actions, auth, history
+from admin.forms import ActionForm, AssignForm, DueForm, NoteForm
 from core import desk, queue
-from core.i18n import N_
-from core.models import Feedback, utcnow
+from core.i18n import N_, translator
+from core.models import Event, Feedback, utcnow
 from core.scope import SEES_ALL
 from web.db import session
 
 
 def take(ref: str) -> Any:
-    return actions.act(ref, actions.ActionForm(), "take",
+    return actions.act(ref, ActionForm(), "take",
                         lambda f: desk.take_feedback(session(), f, auth.me()),
                         N_("You hold %(ref)s now."))
 
@@ -37,7 +38,8 @@ def assign(ref: str) -> Any:
 
 
 def _int(raw: str | None) -> int | None:
-    return int(raw) if (raw or "").isdigit() and len(raw or "") < 10 else None
+    text = raw or ""
+    return int(text) if text.isdigit() and len(text) < 10 else None
 
 
 def note(ref: str) -> Any:
@@ -63,7 +65,18 @@ def team() -> Any:
                            now=utcnow())
 
 
+def printable(ref: str) -> Any:
+    """One item and its history on paper: no forms, no notes, nothing private if anonymous."""
+    feedback = actions.load(ref)
+    t = translator(auth.me().language)
+    events = list(session().scalars(select(Event).where(
+        Event.feedback_id == feedback.id).order_by(Event.id)))
+    return render_template("admin/print.html", f=feedback,
+                           history=history.lines(session(), events, t))
+
+
 def register(bp: Blueprint) -> None:
     for name, view in (("take", take), ("assign", assign), ("note", note), ("due", due)):
         bp.add_url_rule(f"/f/<ref>/{name}", name, auth.login_required(view), methods=["POST"])
     bp.add_url_rule("/team", "team", auth.login_required(team))
+    bp.add_url_rule("/f/<ref>/print", "print", auth.login_required(printable))

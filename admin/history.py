@@ -95,8 +95,8 @@ def _facts(e: Event, t: Translator, names: dict[str, str]) -> dict[str, Any]:
     d["inst"] = names.get(str(d.get("institution")), str(d.get("institution", "-")))
     for key in ("from", "to"):
         value = d.get(key)
-        d[f"{key}_inst"] = names.get(value, value or t._("oversight")) if (
-            isinstance(value, str) or value is None) else str(value)
+        d[f"{key}_inst"] = (names.get(value, value) if isinstance(value, str)
+                            else t._("oversight") if value is None else str(value))
         d[f"{key}_label"] = t._(label(str(value))) if value else "-"
     d["to_day"] = local_text(_parse(d.get("to")), "%Y-%m-%d") if e.kind == "due_changed" else ""
     return d

@@ -100,6 +100,12 @@ def export_csv() -> Any:
                                 queries.InboxFilter.from_args(request.args))
 
 
+@bp.get("/export.xlsx")
+@auth.login_required
+def export_xlsx() -> Any:
+    return exports.xlsx_response(session(), auth.me(), queries.InboxFilter.from_args(request.args))
+
+
 @bp.post("/language")
 @auth.login_required
 def language() -> Any:

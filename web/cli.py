@@ -154,5 +154,7 @@ def banner(app: Flask, host: str, port: int) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from web import cli_desk  # noqa: F401  # attaches the list/disable/reset commands
+
     for command in (db_cli, institutions_cli, officers_cli, tally_cli, serve):
         app.cli.add_command(command)
