@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, flash, render_template, request
 from sqlalchemy import select
 
 from admin import actions, auth, history
@@ -75,8 +75,22 @@ def printable(ref: str) -> Any:
                            history=history.lines(session(), events, t))
 
 
+def digest() -> Any:
+    """Turn one's own daily digest off or back on."""
+    officer = auth.me()
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    officer.digest_opt_out = not officer.digest_opt_out
+    session().commit()
+    t = translator(officer.language)
+    flash(t._("The daily digest is off.") if officer.digest_opt_out
+          else t._("The daily digest is on."), "ok")
+    return actions.back(request.referrer)
+
+
 def register(bp: Blueprint) -> None:
     for name, view in (("take", take), ("assign", assign), ("note", note), ("due", due)):
         bp.add_url_rule(f"/f/<ref>/{name}", name, auth.login_required(view), methods=["POST"])
     bp.add_url_rule("/team", "team", auth.login_required(team))
     bp.add_url_rule("/f/<ref>/print", "print", auth.login_required(printable))
+    bp.add_url_rule("/digest", "digest", auth.login_required(digest), methods=["POST"])

@@ -112,6 +112,9 @@ class Officer(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The daily digest (core.digest): opted out, and the local day it last went.
+    digest_opt_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    digest_sent_on: Mapped[date | None] = mapped_column(Date)
 
     institution: Mapped[Institution] = relationship()
 

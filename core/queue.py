@@ -29,7 +29,8 @@ class NavCounts:
     overdue: int
 
 
-def _capped(session: Session, *conds: Any) -> int:
+def capped_count(session: Session, *conds: Any) -> int:
+    """Open feedback matching ``conds``, counted up to ``CAP + 1`` and no further."""
     inner = select(Feedback.id).where(Feedback.status.in_(OPEN_VALUES), *conds).limit(CAP + 1)
     return int(session.scalar(select(func.count()).select_from(inner.subquery())) or 0)
 
@@ -38,9 +39,10 @@ def nav_counts(session: Session, officer: Officer, now: datetime | None = None) 
     """Open items held by ``officer``, held by nobody in their scope, and overdue in it."""
     now = now or utcnow()
     scope = scope_clause(visible_institution_ids(session, officer))
-    return NavCounts(mine=_capped(session, Feedback.assigned_to_id == officer.id),
-                     unassigned=_capped(session, scope, Feedback.assigned_to_id.is_(None)),
-                     overdue=_capped(session, scope, Feedback.due_at < now))
+    return NavCounts(
+        mine=capped_count(session, Feedback.assigned_to_id == officer.id),
+        unassigned=capped_count(session, scope, Feedback.assigned_to_id.is_(None)),
+        overdue=capped_count(session, scope, Feedback.due_at < now))
 
 
 @dataclass(frozen=True)

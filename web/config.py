@@ -27,6 +27,12 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    "SMTP_HOST": None,           # the daily digest by e-mail too (web.mail); none: SMS only
+    "SMTP_PORT": 25,
+    "SMTP_FROM": "mrejesho@localhost",
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_STARTTLS": False,
 }
 
 

@@ -1,4 +1,4 @@
-"""desk: assignment, internal notes, and the indexes of the open-work queue
+"""desk: assignment, internal notes, the daily digest, and the open-work queue's indexes
 
 Revision ID: 0004_desk
 Revises: 0003_feedback_tally
@@ -37,6 +37,9 @@ def upgrade() -> None:
                     postgresql_where=sa.text(OPEN_SQL), sqlite_where=sa.text(OPEN_SQL))
     op.create_index("ix_feedback_open_inst_due", "feedback", ["institution_id", "due_at", "id"],
                     postgresql_where=sa.text(OPEN_SQL), sqlite_where=sa.text(OPEN_SQL))
+    op.add_column("officer", sa.Column("digest_opt_out", sa.Boolean(), nullable=False,
+                                       server_default=sa.false()))
+    op.add_column("officer", sa.Column("digest_sent_on", sa.Date(), nullable=True))
     op.create_table(
         "feedback_note",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -60,6 +63,8 @@ def downgrade() -> None:
     op.drop_table("feedback_note")
     for name in ("ix_feedback_open_inst_due", "ix_feedback_open_due", "ix_feedback_assigned"):
         op.drop_index(name, table_name="feedback")
+    op.drop_column("officer", "digest_sent_on")
+    op.drop_column("officer", "digest_opt_out")
     # Plain DROP COLUMN (SQLite >= 3.35 too), never a batch copy that loses 0003's triggers.
     op.drop_column("feedback", "assigned_at")
     op.drop_column("feedback", "assigned_to_id")
