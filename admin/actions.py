@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 
 from admin import auth, desk_context, labels, picker, replies
 from admin.forms import ActionForm, AnswerForm, RejectForm, TransferForm, WalkInForm
-from core import services
+from core import duplicates, services
 from core.errors import InvalidReference, MrejeshoError, UnknownFeedback
 from core.i18n import N_, translator
 from core.models import Feedback, Institution, OutboundMessage
@@ -118,7 +118,7 @@ def start(ref: str) -> Any:
 
 def answer(ref: str) -> Any:
     form = AnswerForm()
-    return act(ref, form, "answer", lambda f: services.answer_feedback(
+    return act(ref, form, "answer", lambda f: duplicates.answer_with_duplicates(
         session(), f, auth.me(),
         (form.text.data or "").strip() or replies.pick(session(), f, form.template.data)),
         N_("The answer to %(ref)s is on its way to the citizen."))

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
 from admin import history, picker
-from admin.forms import AssignForm, DueForm, NoteForm
-from core import desk
+from admin.forms import AssignForm, DueForm, LinkForm, NoteForm, TopicChoiceForm
+from core import desk, duplicates, topics
 from core.i18n import translator
 from core.localtime import days_between
 from core.models import Event, Feedback, Officer, utcnow
@@ -39,7 +39,19 @@ def context(s: Session, feedback: Feedback, officer: Officer,
         "due_form": forms.get("due") or DueForm(),
         "picker": picker.groups(s, t.locale, to_q, feedback.institution_id), "to_q": to_q,
         "KIND_LABELS": picker.KIND_LABELS, "held_days": _held_days(feedback),
+        "topic_form": _topic_form(s, feedback, t.locale, forms),
+        "possible_duplicates": duplicates.possible_duplicates(s, feedback),
+        "linked": duplicates.duplicates_of(s, feedback), "link_form": LinkForm(),
     }
+
+
+def _topic_form(s: Session, feedback: Feedback, locale: str,
+                forms: dict[str, FlaskForm]) -> FlaskForm:
+    form = forms.get("topic") or TopicChoiceForm()
+    form.topic.choices = [SelectChoice("", "-")] + [
+        SelectChoice(t.code, t.name(locale)) for t in topics.list_topics(s)]
+    form.topic.data = form.topic.data or (feedback.topic.code if feedback.topic else "")
+    return form
 
 
 def _held_days(feedback: Feedback) -> int | None:

@@ -85,3 +85,20 @@ class NoteForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
 class DueForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
     day = DateField("day", validators=[DataRequired()])
     reason = TextAreaField("reason", validators=[DataRequired(), Length(max=MAX_NOTE)])
+
+
+class TopicChoiceForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+    """The feedback's topic; empty for none."""
+
+    topic = SelectField("topic", validate_choice=False, validators=[Optional(), Length(max=32)])
+
+
+class LinkForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+    original = StringField("original", validators=[DataRequired(), Length(max=20)])
+
+
+class TopicForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+    code = StringField("code", validators=[DataRequired(), Length(max=32)])
+    name_sw = StringField("name_sw", validators=[DataRequired(), Length(max=80)])
+    name_en = StringField("name_en", validators=[DataRequired(), Length(max=80)])
+    active = BooleanField("active", default=True)

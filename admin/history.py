@@ -74,6 +74,12 @@ def _sentences() -> dict[str, Callable[[Translator, dict[str, Any]], str]]:
                                       to=d.get("to_name") or "-")),
         "unassigned": lambda t, d: t._("%(who)s released it.", who=d["who"]),
         "note_added": lambda t, d: t._("%(who)s wrote an internal note.", who=d["who"]),
+        "topic_set": lambda t, d: t._("%(who)s set the topic: %(topic)s.", who=d["who"],
+                                      topic=d.get(f"name_{t.locale}") or "-"),
+        "linked": lambda t, d: (t._("%(who)s linked it as a duplicate of %(ref)s.", who=d["who"],
+                                    ref=d["original"]) if d.get("original") else
+                                t._("%(who)s linked %(ref)s to it as a duplicate.", who=d["who"],
+                                    ref=d.get("duplicate", "-"))),
         "due_changed": lambda t, d: t._("%(who)s moved the due date to %(to)s: %(reason)s",
                                         who=d["who"], to=d["to_day"], reason=d.get("reason", "")),
     }

@@ -13,9 +13,10 @@ from flask import Blueprint, Flask, abort, g, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from admin import actions, auth, desk, exports, labels, replies
+from admin import actions, auth, desk, exports, labels, replies, topics
 from admin.forms import ActionForm, LanguageForm
 from core import queries, queue
+from core import topics as core_topics
 from core.i18n import translator
 from core.localtime import days_between, local_text
 from core.models import Institution, utcnow
@@ -90,7 +91,9 @@ def dashboard() -> str:
     names = {i.id: i for i in session().scalars(select(Institution).where(
         Institution.id.in_([row[0] for row in board.by_institution])))}
     peak = max((n for _, n in board.per_day), default=0)
-    return render_template("admin/dashboard.html", board=board, names=names, peak=peak)
+    by_topic = core_topics.topic_counts(session(), officer)
+    return render_template("admin/dashboard.html", board=board, names=names, peak=peak,
+                           by_topic=by_topic)
 
 
 @bp.get("/export.csv")
@@ -120,3 +123,4 @@ def language() -> Any:
 actions.register(bp)
 replies.register(bp)
 desk.register(bp)
+topics.register(bp)

@@ -19,7 +19,7 @@ from core.localtime import LOCAL
 from core.models import Feedback, Officer, utcnow
 from core.notify import queue_sms
 from core.queue import CAP, capped_count, nav_counts
-from core.scope import scope_clause, visible_institution_ids
+from core.scope import visible_institution_ids
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,8 @@ def digest_for(session: Session, officer: Officer, now: datetime | None = None) 
     """What ``officer`` should hear today, or None when there is nothing to tell."""
     now = now or utcnow()
     counts = nav_counts(session, officer, now)
-    scope = scope_clause(visible_institution_ids(session, officer))
-    new = capped_count(session, scope, Feedback.created_at >= now - timedelta(days=1))
+    new = capped_count(session, visible_institution_ids(session, officer),
+                       Feedback.created_at >= now - timedelta(days=1))
     if not (new or counts.mine or counts.overdue):
         return None
     t = translator(officer.language)

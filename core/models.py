@@ -135,6 +135,10 @@ class Feedback(Base):
         Index("ix_feedback_open_inst_due", "institution_id", "due_at", "id",
               postgresql_where=text(OPEN_SQL), sqlite_where=text(OPEN_SQL)),
         Index("ix_feedback_assigned", "assigned_to_id", "status"),
+        Index("ix_feedback_topic", "topic_id", "created_at",
+              postgresql_where=text("topic_id IS NOT NULL"),
+              sqlite_where=text("topic_id IS NOT NULL")),
+        Index("ix_feedback_duplicate_of", "duplicate_of_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -166,9 +170,12 @@ class Feedback(Base):
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id"))
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id"))
 
     institution: Mapped[Institution] = relationship(foreign_keys=[institution_id])
     assigned_to: Mapped[Officer | None] = relationship(foreign_keys=[assigned_to_id])
+    topic: Mapped[Topic | None] = relationship()
     appeal_institution: Mapped[Institution | None] = relationship(
         foreign_keys=[appeal_institution_id])
     events: Mapped[list[Event]] = relationship(
@@ -299,3 +306,18 @@ class FeedbackNote(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     officer: Mapped[Officer] = relationship()
+
+
+class Topic(Base):
+    """What a feedback is about (water, health, ...): a list an administrator can change."""
+
+    __tablename__ = "topic"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_sw: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(80))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_sw

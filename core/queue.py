@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true, union
 from sqlalchemy.orm import Session
 
 from core.models import Feedback, Officer, utcnow
-from core.scope import scope_clause, visible_institution_ids
+from core.scope import scope_branches, visible_institution_ids
 from core.status import OPEN_VALUES
 
 CAP = 999
@@ -29,20 +29,24 @@ class NavCounts:
     overdue: int
 
 
-def capped_count(session: Session, *conds: Any) -> int:
-    """Open feedback matching ``conds``, counted up to ``CAP + 1`` and no further."""
-    inner = select(Feedback.id).where(Feedback.status.in_(OPEN_VALUES), *conds).limit(CAP + 1)
-    return int(session.scalar(select(func.count()).select_from(inner.subquery())) or 0)
+def capped_count(session: Session, ids: set[int] | None, *conds: Any) -> int:
+    """Open feedback in the scope of ``ids`` (None: everywhere) matching ``conds``, counted
+    up to ``CAP + 1`` per branch of the scope (core.scope.scope_branches) and no further."""
+    branches = [true()] if ids is None else scope_branches(ids)
+    parts = [select(Feedback.id).where(b, Feedback.status.in_(OPEN_VALUES), *conds)
+             .limit(CAP + 1).subquery() for b in branches]
+    found = union(*(select(p.c.id) for p in parts)) if len(parts) > 1 else select(parts[0].c.id)
+    return int(session.scalar(select(func.count()).select_from(found.subquery())) or 0)
 
 
 def nav_counts(session: Session, officer: Officer, now: datetime | None = None) -> NavCounts:
     """Open items held by ``officer``, held by nobody in their scope, and overdue in it."""
     now = now or utcnow()
-    scope = scope_clause(visible_institution_ids(session, officer))
+    ids = visible_institution_ids(session, officer)
     return NavCounts(
-        mine=capped_count(session, Feedback.assigned_to_id == officer.id),
-        unassigned=capped_count(session, scope, Feedback.assigned_to_id.is_(None)),
-        overdue=capped_count(session, scope, Feedback.due_at < now))
+        mine=capped_count(session, None, Feedback.assigned_to_id == officer.id),
+        unassigned=capped_count(session, ids, Feedback.assigned_to_id.is_(None)),
+        overdue=capped_count(session, ids, Feedback.due_at < now))
 
 
 @dataclass(frozen=True)

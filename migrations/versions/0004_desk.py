@@ -1,4 +1,4 @@
-"""desk: assignment, internal notes, the daily digest, and the open-work queue's indexes
+"""desk: assignment, notes, topics, duplicates, the daily digest, the open queue's indexes
 
 Revision ID: 0004_desk
 Revises: 0003_feedback_tally
@@ -37,6 +37,28 @@ def upgrade() -> None:
                     postgresql_where=sa.text(OPEN_SQL), sqlite_where=sa.text(OPEN_SQL))
     op.create_index("ix_feedback_open_inst_due", "feedback", ["institution_id", "due_at", "id"],
                     postgresql_where=sa.text(OPEN_SQL), sqlite_where=sa.text(OPEN_SQL))
+    op.create_table(
+        "topic",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=32), nullable=False),
+        sa.Column("name_sw", sa.String(length=80), nullable=False),
+        sa.Column("name_en", sa.String(length=80), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("code"),
+    )
+    for name, target in (("topic_id", "topic.id"), ("duplicate_of_id", "feedback.id")):
+        if op.get_bind().dialect.name == "sqlite":
+            table, column = target.split(".")
+            op.execute(f"ALTER TABLE feedback ADD COLUMN {name} INTEGER "
+                       f"REFERENCES {table} ({column})")
+        else:
+            op.add_column("feedback", sa.Column(name, sa.Integer(), sa.ForeignKey(target),
+                                                nullable=True))
+    op.create_index("ix_feedback_topic", "feedback", ["topic_id", "created_at"],
+                    postgresql_where=sa.text("topic_id IS NOT NULL"),
+                    sqlite_where=sa.text("topic_id IS NOT NULL"))
+    op.create_index("ix_feedback_duplicate_of", "feedback", ["duplicate_of_id"])
     op.add_column("officer", sa.Column("digest_opt_out", sa.Boolean(), nullable=False,
                                        server_default=sa.false()))
     op.add_column("officer", sa.Column("digest_sent_on", sa.Date(), nullable=True))
@@ -61,10 +83,12 @@ def downgrade() -> None:
     with op.batch_alter_table("feedback_note", schema=None) as batch_op:
         batch_op.drop_index("ix_feedback_note_feedback_id")
     op.drop_table("feedback_note")
-    for name in ("ix_feedback_open_inst_due", "ix_feedback_open_due", "ix_feedback_assigned"):
+    for name in ("ix_feedback_open_inst_due", "ix_feedback_open_due", "ix_feedback_assigned",
+                 "ix_feedback_topic", "ix_feedback_duplicate_of"):
         op.drop_index(name, table_name="feedback")
     op.drop_column("officer", "digest_sent_on")
     op.drop_column("officer", "digest_opt_out")
     # Plain DROP COLUMN (SQLite >= 3.35 too), never a batch copy that loses 0003's triggers.
-    op.drop_column("feedback", "assigned_at")
-    op.drop_column("feedback", "assigned_to_id")
+    for column in ("duplicate_of_id", "topic_id", "assigned_at", "assigned_to_id"):
+        op.drop_column("feedback", column)
+    op.drop_table("topic")
