@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, abort, g, render_template, request
+from flask import Blueprint, Flask, abort, flash, g, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -117,6 +117,7 @@ def language() -> Any:
         abort(400)
     auth.me().language = "en" if form.language.data == "en" else "sw"
     session().commit()
+    flash(translator(auth.me().language)._("The admin now speaks English."), "ok")
     return actions.back(request.referrer)
 
 

@@ -1,4 +1,4 @@
-"""Topics (an admin's list, counted on the dashboard) and possible duplicates (linked, answered once)."""
+"""Topics (an admin's list, counted on the dashboard) and duplicates (linked, answered once)."""
 
 from __future__ import annotations
 
