@@ -28,7 +28,8 @@ def test_opening_records_viewed_and_shows_history(login, make_officer, make_feed
     fb = make_feedback(name="Asha Juma")
     client = login(make_officer("TRA"))
     body = client.get(f"/admin/f/{fb.reference}").get_data(as_text=True)
-    assert fb.description in body and "Asha Juma" in body and "reference" in body  # the SMS
+    assert fb.description in body and "Asha Juma" in body
+    assert "<td>namba ya kumbukumbu</td>" in body  # the SMS, its purpose in Swahili
     assert events(session, fb) == ["created", "sms_queued", "viewed"]
 
 
