@@ -10,15 +10,15 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from admin import auth, replies
+from admin import auth, desk_context, labels, picker, replies
 from admin.forms import ActionForm, AnswerForm, RejectForm, TransferForm, WalkInForm
-from core import gsm, rights, services
+from core import duplicates, gsm, rights, services
 from core.errors import InvalidReference, MrejeshoError, UnknownFeedback
 from core.i18n import N_, translator
 from core.models import Feedback, Institution, OutboundMessage
@@ -30,7 +30,7 @@ from web.db import session
 ERRORS = {
     "invalid_input": N_("The input was refused."),
     "invalid_phone": N_("That is not a Tanzanian phone number."),
-    "invalid_feedback": N_("The text was refused."),
+    "invalid_feedback": N_("The text was refused: too short, too long, or not allowed here."),
     "unknown_institution": N_("No such institution."),
     "not_allowed": N_("You may not do this."),
     "illegal_transition": N_("This feedback cannot take that step in its status."),
@@ -56,8 +56,9 @@ def load(ref: str) -> Feedback:
 
 
 def error_text(exc: MrejeshoError) -> str:
+    """The refusal in the officer's language: the core's English detail stays in the logs."""
     t = translator(auth.me().language)
-    return f"{t._(ERRORS.get(exc.code, N_('The action was refused.')))} ({exc.message})"
+    return t._(ERRORS.get(exc.code, N_("The action was refused.")))
 
 
 def page(feedback: Feedback, error: str | None = None, status: int = 200,
@@ -65,19 +66,17 @@ def page(feedback: Feedback, error: str | None = None, status: int = 200,
     s = session()
     messages = list(s.scalars(select(OutboundMessage).where(
         OutboundMessage.feedback_id == feedback.id).order_by(OutboundMessage.id)))
-    places = list(s.scalars(select(Institution).where(
-        Institution.id != feedback.institution_id).order_by(Institution.name_en)))
     answer = forms.get("answer") or AnswerForm()
     answer.template.choices = [SelectChoice("", "-")] + [
         SelectChoice(str(t.id), t.title) for t in replies.for_feedback(s, feedback)]
     transfer = forms.get("transfer") or TransferForm()
-    transfer.to.choices = [SelectChoice(i.code, i.name(auth.me().language)) for i in places]
     return render_template(
         "admin/feedback.html", f=feedback, messages=messages, error=error,
         allowed=allowed_actions(s, feedback, auth.me()), sms=answer_counter(feedback, answer),
         answer_form=answer, transfer_form=transfer,
         reject_form=forms.get("reject") or RejectForm(),
-        hidden=HIDDEN_WHEN_ANONYMOUS if feedback.anonymous else ()), status
+        hidden=HIDDEN_WHEN_ANONYMOUS if feedback.anonymous else (),
+        **desk_context.context(s, feedback, auth.me(), forms)), status
 
 
 def answer_counter(feedback: Feedback, form: FlaskForm) -> dict[str, Any]:
@@ -104,9 +103,13 @@ def show(ref: str) -> tuple[str, int]:
     return page(feedback)
 
 
-def _act(ref: str, form: FlaskForm, name: str,
-         call: Callable[[Feedback], None]) -> Response | tuple[str, int]:
-    """Validate the form (a bad CSRF token is 400), run the service, commit or explain."""
+def act(ref: str, form: FlaskForm, name: str, call: Callable[[Feedback], object],
+         done: str) -> Response | tuple[str, int]:
+    """Validate the form (a bad CSRF token is 400), run the service, commit or explain.
+
+    ``done`` is the msgid flashed after it worked; ``%(inst)s`` in it names where
+    the feedback is now. Transferred out of scope, the officer lands on the inbox.
+    """
     feedback = load(ref)
     if not form.validate_on_submit():
         if "csrf_token" in form.errors or not request.form.get("csrf_token"):
@@ -119,47 +122,55 @@ def _act(ref: str, form: FlaskForm, name: str,
         session().rollback()
         return page(load(ref), error_text(exc), 409, **{name: form})
     session().commit()
+    t = translator(auth.me().language)
+    flash(t._(done, ref=feedback.reference, inst=feedback.institution.name(t.locale)), "ok")
     if not in_scope(session(), auth.me(), feedback):  # transferred away: back to the inbox
         return redirect(url_for("admin.inbox"), 303)
     return redirect(url_for("admin.feedback", ref=feedback.reference), 303)
 
 
 def start(ref: str) -> Any:
-    return _act(ref, ActionForm(), "start",
-                lambda f: services.start_feedback(session(), f, auth.me()))
+    return act(ref, ActionForm(), "start",
+                lambda f: services.start_feedback(session(), f, auth.me()),
+                N_("Work started on %(ref)s."))
 
 
 def answer(ref: str) -> Any:
     form = AnswerForm()
-    return _act(ref, form, "answer", lambda f: services.answer_feedback(
+    return act(ref, form, "answer", lambda f: duplicates.answer_with_duplicates(
         session(), f, auth.me(),
-        (form.text.data or "").strip() or replies.pick(session(), f, form.template.data)))
+        (form.text.data or "").strip() or replies.pick(session(), f, form.template.data)),
+        N_("The answer to %(ref)s is on its way to the citizen."))
 
 
 def transfer(ref: str) -> Any:
     form = TransferForm()
-    return _act(ref, form, "transfer", lambda f: services.transfer_feedback(
-        session(), f, auth.me(), form.to.data or "", form.note.data or ""))
+    return act(ref, form, "transfer", lambda f: services.transfer_feedback(
+        session(), f, auth.me(), form.to.data or "", form.note.data or ""),
+        N_("Transferred to %(inst)s."))
 
 
 def reject(ref: str) -> Any:
     form = RejectForm()
-    return _act(ref, form, "reject", lambda f: services.reject_feedback(
-        session(), f, auth.me(), form.reason.data or ""))
+    return act(ref, form, "reject", lambda f: services.reject_feedback(
+        session(), f, auth.me(), form.reason.data or ""), N_("%(ref)s was rejected."))
 
 
 def close(ref: str) -> Any:
-    return _act(ref, ActionForm(), "close",
-                lambda f: services.close_feedback(session(), f, auth.me()))
+    return act(ref, ActionForm(), "close",
+                lambda f: services.close_feedback(session(), f, auth.me()),
+                N_("%(ref)s was closed."))
 
 
 def walk_in() -> Any:
     """Record feedback for a citizen at the desk; the reference goes by SMS if a number is given."""
     officer = auth.me()
     form = WalkInForm()
-    form.kind.choices = [SelectChoice(k.value, k.value) for k in Kind]
-    places = list(session().scalars(select(Institution).order_by(Institution.name_en)))
-    form.institution.choices = [SelectChoice(i.code, i.name(officer.language)) for i in places]
+    t = translator(officer.language)
+    form.kind.choices = [SelectChoice(k.value, t._(labels.label(k.value))) for k in Kind]
+    places = sorted(session().scalars(select(Institution)),
+                    key=lambda i: picker.fold(i.name(t.locale)))
+    form.institution.choices = [SelectChoice(i.code, i.name(t.locale)) for i in places]
     if request.method == "GET":
         form.institution.data = officer.institution.code
         return render_template("admin/walkin.html", form=form, error=None)
@@ -180,6 +191,7 @@ def walk_in() -> Any:
         session().rollback()
         return render_template("admin/walkin.html", form=form, error=error_text(exc)), 409
     session().commit()
+    flash(t._("Recorded as %(ref)s.", ref=feedback.reference), "ok")
     return redirect(url_for("admin.feedback", ref=feedback.reference), 303)
 
 

@@ -1,8 +1,10 @@
-"""CSV export of the filtered inbox, streamed, safe to open in a spreadsheet.
+"""CSV and XLSX export of the filtered inbox, safe to open in a spreadsheet.
 
-Anonymous submitters export as "anonymous" (no number, no name). A cell that
-starts with ``= + - @`` (or a tab/return) is prefixed with a quote so that
-Excel or LibreOffice shows it as text instead of running it as a formula.
+Both are made of the same rows (:func:`row`): the inbox's filters, Dar es Salaam
+times, and anonymous submitters as "anonymous" (no number, no name); internal
+notes are never exported. A cell that starts with ``= + - @`` (or a tab/return)
+is prefixed with a quote so that Excel or LibreOffice shows it as text instead
+of running it as a formula (openpyxl would otherwise write it as one).
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ import io
 from collections.abc import Iterator
 
 from flask import Response
+from openpyxl import Workbook
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import queries
+from core.localtime import local_text
 from core.models import Feedback, Officer
 
+TIME = "%Y-%m-%dT%H:%M:%S%z"  # ISO 8601 in Dar es Salaam time: +0300
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 HEADER = ["reference", "created_at", "kind", "channel", "institution", "status", "due_at",
           "submitter", "phone", "description", "answer", "rating"]
@@ -30,8 +35,8 @@ def safe_cell(value: object) -> str:
 def row(f: Feedback) -> list[str]:
     phone = None if f.anonymous else f.submitter_phone
     values: list[object] = [
-        f.reference, f.created_at.isoformat(), f.kind, f.channel, f.institution.code,
-        f.status, f.due_at.isoformat() if f.due_at else "", f.submitter_label(), phone,
+        f.reference, local_text(f.created_at, TIME), f.kind, f.channel, f.institution.code,
+        f.status, local_text(f.due_at, TIME), f.submitter_label(), phone,
         f.description, f.answer, f.rating]
     return [safe_cell(v) for v in values]
 
@@ -63,3 +68,19 @@ def csv_response(sessionmaker: sessionmaker[Session], officer: Officer,
                  flt: queries.InboxFilter) -> Response:
     return Response(lines(sessionmaker, officer.id, flt), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=mrejesho.csv"})
+
+
+def xlsx_response(session: Session, officer: Officer, flt: queries.InboxFilter) -> Response:
+    """The same rows as the CSV in one sheet, built in memory (write-only mode)."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("mrejesho")
+    sheet.append(HEADER)
+    for f in queries.iter_filtered(session, officer, flt):
+        sheet.append(row(f))
+    buf = io.BytesIO()
+    book.save(buf)
+    return Response(buf.getvalue(), mimetype=XLSX, headers={
+        "Content-Disposition": "attachment; filename=mrejesho.xlsx"})
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -7,7 +7,15 @@ decide what is valid and say why.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -62,3 +70,35 @@ class WalkInForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
 
 class LanguageForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
     language = SelectField("language", choices=LANGUAGES)
+
+
+class AssignForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+    """Give the feedback to a colleague; an empty choice releases it."""
+
+    officer = SelectField("officer", validate_choice=False, validators=[Optional(), Length(max=12)])
+
+
+class NoteForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+    text = TextAreaField("text", validators=[DataRequired(), Length(max=MAX_NOTE)])
+
+
+class DueForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+    day = DateField("day", validators=[DataRequired()])
+    reason = TextAreaField("reason", validators=[DataRequired(), Length(max=MAX_NOTE)])
+
+
+class TopicChoiceForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+    """The feedback's topic; empty for none."""
+
+    topic = SelectField("topic", validate_choice=False, validators=[Optional(), Length(max=32)])
+
+
+class LinkForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+    original = StringField("original", validators=[DataRequired(), Length(max=20)])
+
+
+class TopicForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+    code = StringField("code", validators=[DataRequired(), Length(max=32)])
+    name_sw = StringField("name_sw", validators=[DataRequired(), Length(max=80)])
+    name_en = StringField("name_en", validators=[DataRequired(), Length(max=80)])
+    active = BooleanField("active", default=True)

@@ -64,6 +64,11 @@ def panel(feedback: Feedback) -> dict[str, Any]:
             "review_form": ReviewForm(formdata=None), "now": utcnow()}
 
 
+def flagged(rows: list[Feedback]) -> set[int]:
+    """Which of an inbox page's rows carry an open directive (flagged in the list)."""
+    return directives.open_directive_feedback_ids(session(), [f.id for f in rows])
+
+
 def _refused(message: str, status: int) -> tuple[str, int]:
     return render_template("admin/refused.html", message=message,
                            back=request.referrer or url_for("admin.directives")), status
@@ -175,6 +180,7 @@ def local_date(moment: datetime) -> str:
 
 def register(bp: Blueprint) -> None:
     bp.add_app_template_global(panel, "directive_panel")
+    bp.add_app_template_global(flagged, "directed_ids")
     bp.add_app_template_filter(local_date, "local_date")
     bp.add_url_rule("/directives", "directives", auth.login_required(listing))
     bp.add_url_rule("/leaders", "leaders", auth.login_required(board))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -53,6 +53,7 @@ def templates() -> Any:
                 institution_id=officer.institution_id, title=" ".join(form.title.data.split()),
                 text=" ".join(form.text.data.split()), created_by_id=officer.id))
             session().commit()
+            flash(translator(officer.language)._("Reply saved."), "ok")
             return redirect(url_for("admin.templates"), 303)
     return render_template("admin/templates.html", rows=rows, form=form,
                            error=error), 400 if error else 200

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, abort, g, render_template, request
+from flask import Blueprint, Flask, abort, flash, g, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from admin import actions, auth, exports, labels, leaders, replies, reports
+from admin import actions, auth, desk, exports, labels, leaders, replies, reports, topics
 from admin.forms import ActionForm, LanguageForm
-from core import partners, queries
+from core import partners, queries, queue
+from core import topics as core_topics
 from core.i18n import translator
+from core.localtime import days_between, local_text
 from core.models import Institution, utcnow
 from core.scope import visible_institution_ids
 from core.status import Channel, Kind, Status
@@ -40,9 +42,11 @@ def init_app(app: Flask) -> None:
 @bp.context_processor
 def _i18n() -> dict[str, Any]:
     """``_`` in templates speaks the officer's language (Swahili before login)."""
-    officer = getattr(getattr(current_user, "officer", None), "language", None)
-    t = translator(officer or request.cookies.get("lang"))
+    me = getattr(current_user, "officer", None)
+    t = translator(getattr(me, "language", None) or request.cookies.get("lang"))
     return {"_": t._, "L": lambda value: t._(labels.label(value)), "now": utcnow(),
+            "nav": queue.nav_counts(session(), me) if me is not None else None,
+            "CAP": queue.CAP, "local": local_text, "days_between": days_between,
             "locale": t.locale, "me": getattr(current_user, "officer", None),
             "action_form": ActionForm(), "STATUSES": [s.value for s in Status],
             "KINDS": [k.value for k in Kind], "CHANNELS": [c.value for c in Channel]}
@@ -73,8 +77,9 @@ def inbox() -> str:
     page = queries.inbox_page(session(), officer, flt,
                               queries.decode_cursor(request.args.get("after")))
     args = {k: v for k, v in request.args.items() if k != "after" and v}
+    counts = queries.status_counts(session(), visible_institution_ids(session(), officer))
     return render_template("admin/inbox.html", page=page, flt=flt, args=args,
-                           institutions=institutions_in_scope(),
+                           institutions=institutions_in_scope(), counts=counts,
                            filtered=queries.scope_or_none(flt))
 
 
@@ -86,8 +91,10 @@ def dashboard() -> str:
     names = {i.id: i for i in session().scalars(select(Institution).where(
         Institution.id.in_([row[0] for row in board.by_institution])))}
     peak = max((n for _, n in board.per_day), default=0)
+    by_topic = core_topics.topic_counts(session(), officer)
     return render_template("admin/dashboard.html", board=board, names=names, peak=peak,
-                           by_partner=partners.submissions_by_partner(session(), officer))
+                           by_partner=partners.submissions_by_partner(session(), officer),
+                           by_topic=by_topic)
 
 
 @bp.get("/export.csv")
@@ -95,6 +102,12 @@ def dashboard() -> str:
 def export_csv() -> Any:
     return exports.csv_response(database().sessionmaker, auth.me(),
                                 queries.InboxFilter.from_args(request.args))
+
+
+@bp.get("/export.xlsx")
+@auth.login_required
+def export_xlsx() -> Any:
+    return exports.xlsx_response(session(), auth.me(), queries.InboxFilter.from_args(request.args))
 
 
 @bp.post("/language")
@@ -105,6 +118,7 @@ def language() -> Any:
         abort(400)
     auth.me().language = "en" if form.language.data == "en" else "sw"
     session().commit()
+    flash(translator(auth.me().language)._("The admin now speaks English."), "ok")
     return actions.back(request.referrer)
 
 
@@ -112,3 +126,5 @@ actions.register(bp)
 replies.register(bp)
 leaders.register(bp)
 reports.register(bp)
+desk.register(bp)
+topics.register(bp)

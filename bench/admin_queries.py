@@ -51,6 +51,11 @@ def reference(session: Session) -> dict[str, Query]:
     def first(s: Session) -> Any:
         return s.scalars(select(Feedback).where(mine).order_by(*newest).limit(PAGE)).all()
 
+    def open_queue(s: Session) -> Any:  # the desk's default: open work, oldest due first
+        return s.scalars(select(Feedback).where(
+            mine, Feedback.status.in_(("appealed", "in_progress", "received")))
+            .order_by(Feedback.due_at, Feedback.id).limit(PAGE)).all()
+
     def first_quiet(s: Session) -> Any:
         return s.scalars(select(Feedback).where(Feedback.institution_id == quiet)
                          .order_by(*newest).limit(PAGE)).all()
@@ -72,7 +77,8 @@ def reference(session: Session) -> dict[str, Query]:
             Feedback.due_at < func.now()))
         return by_status, overdue
 
-    return {"SQL: inbox first page": first, "SQL: quietest inbox first page": first_quiet,
+    return {"SQL: inbox first page": first, "SQL: open queue first page": open_queue,
+            "SQL: quietest inbox first page": first_quiet,
             "SQL: inbox by status": filtered,
             "SQL: inbox page 800 (keyset)": deep, "SQL: dashboard counts": dashboard}
 
@@ -112,6 +118,7 @@ def _leaders(session: Session, busy: int) -> dict[str, Query]:
 def build(session: Session) -> dict[str, Query]:
     """The admin's own functions in core/queries.py, as its inbox and dashboard call them."""
     from core import queries as q
+    from core import queue
 
     busy, quiet = _by_volume(session, True), _by_volume(session, False)
     officer, lonely = _officer(session, "officer", busy), _officer(session, "officer", quiet)
@@ -124,7 +131,18 @@ def build(session: Session) -> dict[str, Query]:
         "inbox first page (oversight)": lambda s: q.inbox_page(s, oversight, q.InboxFilter()),
         "inbox first page (quietest)": lambda s: q.inbox_page(s, lonely, q.InboxFilter()),
         "inbox filtered page (officer)": lambda s: q.inbox_page(s, officer, busy_filter),
-        "inbox page 800 (keyset)": lambda s: q.inbox_page(s, officer, q.InboxFilter(), deep),
+        "inbox page 800 (keyset)": lambda s: q.inbox_page(
+            s, officer, q.InboxFilter(every_status=True), deep),
+        # The desk (issue 17): its views, and the navigation counts every admin page shows.
+        "inbox everything, newest first (officer)": lambda s: q.inbox_page(
+            s, officer, q.InboxFilter(every_status=True)),
+        "inbox my items (officer)": lambda s: q.inbox_page(s, officer, q.InboxFilter(
+            assignee="me")),
+        "inbox unassigned (officer)": lambda s: q.inbox_page(s, officer, q.InboxFilter(
+            assignee="none")),
+        "inbox overdue (officer)": lambda s: q.inbox_page(s, officer, q.InboxFilter(overdue=True)),
+        "navigation counts (officer)": lambda s: queue.nav_counts(s, officer),
+        "navigation counts (oversight)": lambda s: queue.nav_counts(s, oversight),
         "dashboard (officer)": lambda s: q.dashboard(s, officer),
         "dashboard (oversight)": lambda s: q.dashboard(s, oversight),
     }

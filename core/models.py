@@ -31,6 +31,9 @@ from sqlalchemy.types import TypeDecorator
 
 from core.errors import NotAllowed
 
+# The open statuses (core.status.OPEN_VALUES) as SQL, for the desk's partial indexes.
+OPEN_SQL = "status IN ('appealed', 'in_progress', 'received')"
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -123,6 +126,9 @@ class Officer(Base):
     # Bumped by logout, a password change or disabling: every older session ends.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The daily digest (core.digest): opted out, and the local day it last went.
+    digest_opt_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    digest_sent_on: Mapped[date | None] = mapped_column(Date)
 
     institution: Mapped[Institution] = relationship()
 
@@ -140,6 +146,16 @@ class Feedback(Base):
         Index("ix_feedback_partner", "partner_id", "created_at"),  # the dashboard's partners
         # A replayed, retried or redialled submission finds its first record (0007_faults).
         Index("ux_feedback_submission_key", "submission_key", unique=True),
+        # The desk (migration 0009_desk): open work oldest due first, and who holds what.
+        Index("ix_feedback_open_due", "due_at", "id", postgresql_where=text(OPEN_SQL),
+              sqlite_where=text(OPEN_SQL)),
+        Index("ix_feedback_open_inst_due", "institution_id", "due_at", "id",
+              postgresql_where=text(OPEN_SQL), sqlite_where=text(OPEN_SQL)),
+        Index("ix_feedback_assigned", "assigned_to_id", "status"),
+        Index("ix_feedback_topic", "topic_id", "created_at",
+              postgresql_where=text("topic_id IS NOT NULL"),
+              sqlite_where=text("topic_id IS NOT NULL")),
+        Index("ix_feedback_duplicate_of", "duplicate_of_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -173,8 +189,14 @@ class Feedback(Base):
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
     # The channel's idempotency key (a USSD draft's), unique: see core.services.submit_feedback.
     submission_key: Mapped[str | None] = mapped_column(String(64))
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id"))
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id"))
 
     institution: Mapped[Institution] = relationship(foreign_keys=[institution_id])
+    assigned_to: Mapped[Officer | None] = relationship(foreign_keys=[assigned_to_id])
+    topic: Mapped[Topic | None] = relationship()
     appeal_institution: Mapped[Institution | None] = relationship(
         foreign_keys=[appeal_institution_id])
     events: Mapped[list[Event]] = relationship(
@@ -353,3 +375,37 @@ class Report(Base):
     end: Mapped[date] = mapped_column(Date)
     generated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class FeedbackNote(Base):
+    """An officer's internal note on a feedback: never shown to the citizen or exported.
+
+    Its own table, not an Event, so nothing that reads the history for the public
+    (Open311, the citizen's track, exports) can carry it by accident.
+    """
+
+    __tablename__ = "feedback_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id"), index=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    officer: Mapped[Officer] = relationship()
+
+
+class Topic(Base):
+    """What a feedback is about (water, health, ...): a list an administrator can change."""
+
+    __tablename__ = "topic"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_sw: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(80))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_sw

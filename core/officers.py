@@ -87,3 +87,34 @@ def login_matches(officer: Officer | None, password: str) -> bool:
         check_password_hash(_dummy[0], password)
         return False
     return password_matches(officer, password)
+
+
+def find_officer(session: Session, email: str) -> Officer:
+    """The officer with ``email`` (any case), or :class:`InvalidInput` saying there is none."""
+    officer = session.scalar(select(Officer).where(Officer.email == email.strip().lower()))
+    if officer is None:
+        raise InvalidInput(f"no officer with email {email.strip().lower()}")
+    return officer
+
+
+def retire_officer(session: Session, email: str) -> Officer:
+    """Disable a login for good (the row and its history stay); their open items are freed."""
+    from core.models import Feedback
+    from core.status import OPEN_VALUES
+
+    officer = find_officer(session, email)
+    disable_officer(officer)
+    for feedback in session.scalars(select(Feedback).where(
+            Feedback.assigned_to_id == officer.id, Feedback.status.in_(OPEN_VALUES))):
+        feedback.assigned_to, feedback.assigned_at = None, None
+    session.flush()
+    return officer
+
+
+def reset_password(session: Session, email: str, password: str) -> Officer:
+    """A new password, and the lockout lifted."""
+    officer = find_officer(session, email)
+    set_password(officer, password)
+    officer.failed_logins, officer.locked_until = 0, None
+    session.flush()
+    return officer

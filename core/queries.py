@@ -1,9 +1,10 @@
 """The admin's read side: the inbox page, its filters and search, and the dashboard.
 
 Every query starts from :func:`core.scope.scope_filter`, so an officer's list,
-export and figures can only ever hold feedback they may see. The inbox is paged
-by keyset on ``(created_at, id)`` newest first, which the composite indexes in
-``Feedback.__table_args__`` serve without counting or skipping rows, so page 800
+export and figures can only ever hold feedback they may see. The inbox opens on
+open work, paged by keyset on ``(due_at, id)`` oldest due first (the partial
+indexes of open rows serve it); a filter that takes in closed rows pages on
+``(created_at, id)`` newest first. Neither counts nor skips rows, so page 800
 costs what page 1 costs. The dashboard reads the feedback tally (``core.tally``)
 instead of the rows, so its cost does not grow with them either.
 """
@@ -15,15 +16,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_, union
 from sqlalchemy.orm import Session
 
 from core import tally
-from core.errors import InvalidReference
+from core.errors import InvalidPhone, InvalidReference
 from core.models import Feedback, Officer, utcnow
 from core.models import FeedbackTally as T
+from core.phones import normalise_phone
 from core.references import parse_reference
-from core.scope import scope_clause, scope_filter, subtree_ids, visible_institution_ids
+from core.scope import (
+    scope_branches,
+    scope_clause,
+    scope_filter,
+    subtree_ids,
+    visible_institution_ids,
+)
 from core.status import OPEN_VALUES, Channel, Kind, Status
 
 PAGE = 25
@@ -46,6 +54,13 @@ class InboxFilter:
     open: bool = False              # received, in progress or appealed
     under: int | None = None        # an institution and everything below it (the ranking's rows)
     escalated: bool = False         # raised for lateness to the institution above
+    assignee: str | None = None  # "me", "none", or an officer's id
+    every_status: bool = False  # status=all: closed and rejected too
+
+    @property
+    def by_due(self) -> bool:
+        """Open work is read oldest due first; anything with closed rows newest first."""
+        return not self.every_status and (self.status is None or self.status in OPEN_VALUES)
 
     @classmethod
     def from_args(cls, args: Any) -> InboxFilter:
@@ -62,7 +77,16 @@ class InboxFilter:
                    overdue=args.get("overdue") in ("1", "on", "true"),
                    q=" ".join((args.get("q") or "").split())[:200],
                    open=args.get("open") in ("1", "on", "true"), under=_int(args.get("under")),
-                   escalated=args.get("escalated") in ("1", "on", "true"))
+                   escalated=args.get("escalated") in ("1", "on", "true"),
+                   assignee=_assignee(args.get("assignee")),
+                   every_status=(args.get("status") or "").strip() == "all")
+
+
+def _assignee(raw: str | None) -> str | None:
+    value = (raw or "").strip()
+    if value in ("me", "none"):
+        return value
+    return str(_int(value)) if _int(value) else None
 
 
 def _int(raw: str | None) -> int | None:
@@ -82,8 +106,10 @@ def _date(raw: str | None) -> date | None:
     return value if date.min < value < date.max else None
 
 
-def encode_cursor(row: Feedback) -> str:
-    return f"{int(row.created_at.timestamp() * 1_000_000)}.{row.id}"
+def encode_cursor(row: Feedback, by_due: bool = False) -> str:
+    """The keyset position after ``row``: its due time in the open queue, else its arrival."""
+    at = (row.due_at or row.created_at) if by_due else row.created_at
+    return f"{int(at.timestamp() * 1_000_000)}.{row.id}"
 
 
 def decode_cursor(raw: str | None) -> Cursor | None:
@@ -99,18 +125,36 @@ def decode_cursor(raw: str | None) -> Cursor | None:
 
 
 def _search(q: str) -> ColumnElement[bool] | None:
-    """A reference typed whole finds that one feedback; otherwise every word must appear."""
+    """A reference (whole or part), a submitter's number or name, or words of the text.
+
+    Number and name match only feedback that is not anonymous: an anonymous
+    submitter cannot be found by who they are.
+    """
     if not q:
         return None
+    found: list[ColumnElement[bool]] = []
     try:
-        return Feedback.reference == parse_reference(q)
+        found.append(and_(Feedback.anonymous.is_(False),
+                          Feedback.submitter_phone == normalise_phone(q)))
+    except InvalidPhone:
+        pass
+    try:  # a whole reference: the unique index, never a scan
+        return or_(Feedback.reference == parse_reference(q), *found)
     except InvalidReference:
         pass
+    digits = "".join(q.split()).replace("-", "")
+    if digits.isdigit() and len(digits) >= 4:
+        found.append(Feedback.reference.like(f"%{digits}%"))
     words = [w for w in q.split() if len(w) > 1][:MAX_WORDS]
-    if not words:
-        return None
-    return and_(*(Feedback.description.ilike(f"%{_escape_like(w)}%", escape="\\")
-                  for w in words))
+    if words:
+        found.append(and_(*(Feedback.description.ilike(_like(w), escape="\\") for w in words)))
+        found.append(and_(Feedback.anonymous.is_(False), *(
+            Feedback.submitter_name.ilike(_like(w), escape="\\") for w in words)))
+    return or_(*found) if found else None
+
+
+def _like(word: str) -> str:
+    return f"%{_escape_like(word)}%"
 
 
 def _escape_like(word: str) -> str:
@@ -119,9 +163,21 @@ def _escape_like(word: str) -> str:
 
 def filtered(session: Session, officer: Officer, flt: InboxFilter,
              now: datetime | None = None) -> Select[Any]:
-    """The scoped, filtered statement, newest first; callers add the keyset and limit."""
+    """The scoped, filtered statement in the filter's order; callers add keyset and limit."""
+    return select(Feedback).where(scope_filter(session, officer),
+                                  *_conditions(session, officer, flt, now)).order_by(*_order(flt))
+
+
+def _order(flt: InboxFilter) -> tuple[Any, Any]:
+    return ((Feedback.due_at.asc(), Feedback.id.asc()) if flt.by_due
+            else (Feedback.created_at.desc(), Feedback.id.desc()))
+
+
+def _conditions(session: Session, officer: Officer, flt: InboxFilter,
+                now: datetime | None = None) -> list[ColumnElement[bool]]:
+    """What ``flt`` asks for, apart from the officer's scope."""
     now = now or utcnow()
-    conds: list[ColumnElement[bool]] = [scope_filter(session, officer)]
+    conds: list[ColumnElement[bool]] = []
     if flt.status:
         conds.append(Feedback.status == flt.status)
     if flt.kind:
@@ -137,6 +193,14 @@ def filtered(session: Session, officer: Officer, flt: InboxFilter,
                      + timedelta(days=1))
     if flt.overdue:
         conds.append(and_(Feedback.status.in_(OPEN_VALUES), Feedback.due_at < now))
+    if not flt.status and not flt.every_status:
+        conds.append(Feedback.status.in_(OPEN_VALUES))
+    if flt.assignee == "me":
+        conds.append(Feedback.assigned_to_id == officer.id)
+    elif flt.assignee == "none":
+        conds.append(Feedback.assigned_to_id.is_(None))
+    elif flt.assignee:
+        conds.append(Feedback.assigned_to_id == int(flt.assignee))
     if flt.open:
         conds.append(Feedback.status.in_(OPEN_VALUES))
     if flt.escalated:
@@ -146,8 +210,7 @@ def filtered(session: Session, officer: Officer, flt: InboxFilter,
     search = _search(flt.q)
     if search is not None:
         conds.append(search)
-    return select(Feedback).where(*conds).order_by(
-        Feedback.created_at.desc(), Feedback.id.desc())
+    return conds
 
 
 @dataclass
@@ -160,13 +223,32 @@ def inbox_page(session: Session, officer: Officer, flt: InboxFilter,
                after: Cursor | None = None, limit: int = PAGE,
                now: datetime | None = None) -> Page:
     """One page of the inbox after ``after``; ``next_cursor`` is None on the last page."""
-    stmt = filtered(session, officer, flt, now)
-    if after is not None:
-        stmt = stmt.where(tuple_(Feedback.created_at, Feedback.id) < tuple_(*after))
-    rows: list[Feedback] = list(session.scalars(stmt.limit(limit + 1)))
+    conds = _conditions(session, officer, flt, now)
+    if after is not None and flt.by_due:
+        conds.append(tuple_(Feedback.due_at, Feedback.id) > tuple_(*after))
+    elif after is not None:
+        conds.append(tuple_(Feedback.created_at, Feedback.id) < tuple_(*after))
+    ids = visible_institution_ids(session, officer)
+    stmt = (select(Feedback).where(*conds).order_by(*_order(flt)).limit(limit + 1)
+            if ids is None else _scoped_top(ids, conds, _order(flt), limit + 1))
+    rows: list[Feedback] = list(session.scalars(stmt))
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page(rows, encode_cursor(rows[-1]) if more and rows else None)
+    return Page(rows, encode_cursor(rows[-1], flt.by_due) if more and rows else None)
+
+
+def _scoped_top(ids: set[int], conds: list[ColumnElement[bool]], order: tuple[Any, Any],
+                limit: int) -> Select[Any]:
+    """The first ``limit`` rows in ``order`` of each branch of the scope, then of all of them.
+
+    Each branch is one ordered index scan that stops after ``limit`` rows (the
+    quietest institution's open queue is as quick as the busiest's); the outer
+    query sorts at most three times ``limit`` rows.
+    """
+    parts = [select(Feedback.id).where(branch, *conds).order_by(*order).limit(limit).subquery()
+             for branch in scope_branches(ids)]
+    found = union(*(select(p.c.id) for p in parts))
+    return select(Feedback).where(Feedback.id.in_(found)).order_by(*order).limit(limit)
 
 
 def iter_filtered(session: Session, officer: Officer, flt: InboxFilter,
@@ -204,9 +286,7 @@ def dashboard(session: Session, officer: Officer, now: datetime | None = None,
     today = now.astimezone(UTC).date()
     ids = visible_institution_ids(session, officer)  # a head's subtree: read once
     scope = scope_clause(ids, T.institution_id, T.appeal_institution_id, T.escalated)
-    by_status = {s: int(n) for s, n in session.execute(
-        select(T.status, func.sum(T.n)).where(T.facet == "status", scope)
-        .group_by(T.status)) if n}
+    by_status = status_counts(session, ids)
     # Due before today from the tally; due today before now from the few rows due today.
     overdue = int(session.scalar(select(func.coalesce(func.sum(T.n), 0)).where(
         T.facet == "due", T.day < today, scope)) or 0)
@@ -222,6 +302,14 @@ def dashboard(session: Session, officer: Officer, now: datetime | None = None,
     board.per_day = [(d, counts.get(d.isoformat(), 0))
                      for d in (start + timedelta(days=i) for i in range(days))]
     return board
+
+
+def status_counts(session: Session, ids: set[int] | None) -> dict[str, int]:
+    """Feedback per status now in the scope of ``ids``, from the tally (no row is counted)."""
+    scope = scope_clause(ids, T.institution_id, T.appeal_institution_id, T.escalated)
+    return {s: int(n) for s, n in session.execute(
+        select(T.status, func.sum(T.n)).where(T.facet == "status", scope)
+        .group_by(T.status)) if n}
 
 
 def _fold_recent(session: Session, board: Dashboard, recent: ColumnElement[bool]) -> None:
@@ -251,8 +339,9 @@ def _fold_recent(session: Session, board: Dashboard, recent: ColumnElement[bool]
 def scope_or_none(flt: InboxFilter) -> bool:
     """Whether any filter is set (the inbox shows a 'clear' link)."""
     return any((flt.status, flt.kind, flt.channel, flt.institution_id, flt.since,
-                flt.until, flt.overdue, flt.q, flt.open, flt.under, flt.escalated))
+                flt.until, flt.overdue, flt.q, flt.open, flt.under, flt.escalated,
+                flt.assignee, flt.every_status))
 
 
 __all__ = ["Dashboard", "InboxFilter", "Page", "dashboard", "decode_cursor",
-           "encode_cursor", "filtered", "inbox_page", "iter_filtered"]
+           "encode_cursor", "filtered", "inbox_page", "iter_filtered", "status_counts"]

@@ -24,7 +24,8 @@ from core.errors import (
 )
 from core.i18n import normalise_locale, translator
 from core.institutions import get_institution, submission_target
-from core.models import Event, Feedback, Officer, Subscriber, utcnow
+from core.localtime import local_date
+from core.models import Event, Feedback, Officer, OutboundMessage, Subscriber, utcnow
 from core.notify import queue_sms
 from core.permits import check_action
 from core.phones import normalise_phone
@@ -233,7 +234,27 @@ def start_feedback(session: Session, feedback: Feedback, officer: Officer,
     feedback.acknowledged_at = feedback.acknowledged_at or now
     _event(session, feedback, "status_changed", officer, now,
            **{"from": previous, "to": Status.IN_PROGRESS.value})
+    _interim_reply(session, feedback)
     session.flush()
+
+
+def _interim_reply(session: Session, feedback: Feedback) -> None:
+    """The citizen hears once who is working on it and by when (CPGRAMS' interim reply).
+
+    Not from the triage desk, which only routes: the citizen hears of the transfer,
+    then this from the institution that does the work.
+    """
+    if feedback.institution.kind == "triage":
+        return
+    if not feedback.submitter_phone or session.scalar(select(OutboundMessage.id).where(
+            OutboundMessage.feedback_id == feedback.id,
+            OutboundMessage.purpose == "interim").limit(1)) is not None:
+        return
+    t = translator(feedback.language)
+    queue_sms(session, phone=feedback.submitter_phone, feedback=feedback, purpose="interim",
+              text=t._("Ref %(ref)s: %(inst)s is working on it and will answer by %(due)s.",
+                       ref=feedback.reference, inst=feedback.institution.short_name(t.locale),
+                       due=local_date(feedback.due_at)))
 
 
 def answer_feedback(session: Session, feedback: Feedback, officer: Officer, text: str,
@@ -277,6 +298,7 @@ def transfer_feedback(session: Session, feedback: Feedback, officer: Officer, to
     source = feedback.institution
     feedback.institution_id, feedback.institution = target.id, target
     feedback.due_at = sla.transfer_due(now)
+    feedback.assigned_to, feedback.assigned_at = None, None  # the new desk decides
     was_escalated, feedback.escalated = feedback.escalated, False
     _event(session, feedback, "transferred", officer, now, note=clean_note,
            **{"from": source.code, "to": target.code, "from_status": previous},

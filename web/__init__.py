@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, redirect, url_for
 
 from web import config, db, health, kv
 
@@ -39,3 +39,12 @@ def _register_blueprints(app: Flask) -> None:
     for module in (edge, security, ussd.views, sms.views, admin.views, simulator, open311,
                    openapi, stats, schedule):
         module.init_app(app)
+    app.add_url_rule("/", "root", _root)
+
+
+def _root() -> Any:
+    """``/`` leads somewhere: the simulator on the embedded default, else the admin."""
+    from web import simulator
+
+    target = "simulator.page" if simulator.is_mounted(current_app) else "admin.inbox"
+    return redirect(url_for(target), 302)

@@ -21,7 +21,7 @@ from core import partners, tally
 from core.errors import MrejeshoError
 from core.institutions import SHIPPED_CSV, TRIAGE_CODE, import_file
 from core.models import Officer
-from core.officers import create_officer, disable_officer, set_password
+from core.officers import create_officer, retire_officer, set_password
 from core.scope import ROLES
 from web import migrate
 from web.db import database
@@ -109,7 +109,7 @@ def officers_password(email: str) -> None:
 def officers_disable(email: str) -> None:
     """Disable an officer: no more logins, and every session of theirs ends now."""
     with _transaction() as session:
-        disable_officer(_officer(session, email))
+        retire_officer(session, email)
     click.echo(f"officer {email} disabled")
 
 
@@ -211,5 +211,7 @@ def banner(app: Flask, host: str, port: int) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from web import cli_desk  # noqa: F401  # attaches the list and reset commands
+
     for command in (db_cli, institutions_cli, officers_cli, tally_cli, partners_cli, serve):
         app.cli.add_command(command)

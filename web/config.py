@@ -34,6 +34,12 @@ DEFAULTS: dict[str, Any] = {
     "OPEN311_KEY_RATE_LIMIT": "30 per minute;1000 per day",  # POSTs per partner key
     "OPEN311_CONTACT": "e-Mrejesho, the central triage desk",
     "OPEN311_KEY_SERVICE": "keys are issued per partner: ask the central triage desk",
+    "SMTP_HOST": None,           # the daily digest by e-mail too (web.mail); none: SMS only
+    "SMTP_PORT": 25,
+    "SMTP_FROM": "mrejesho@localhost",
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_STARTTLS": False,
 }
 
 

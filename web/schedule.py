@@ -109,6 +109,23 @@ def squash_tally() -> int:
     return tally.squash(database().engine)
 
 
+def send_digests() -> int:
+    """Daily: each officer's digest of new, held and overdue work (SMS; e-mail with SMTP)."""
+    from flask import current_app
+
+    from core import digest
+    from web import mail
+
+    with database().sessionmaker() as session:
+        digests = digest.send_digests(session)
+        session.commit()
+    if digests and mail.is_configured(current_app.config):
+        mail.send_mail(current_app.config, ((d.email, d.text.split(":", 1)[0], d.text)
+                                            for d in digests))
+    log.info("sent %d officer digests", len(digests))
+    return len(digests)
+
+
 def purge_retention() -> int:
     """Remove submitters' numbers and names from feedback closed longer than RETENTION_DAYS."""
     from web.security import retention_job
@@ -128,6 +145,7 @@ JOBS: tuple[Periodic, ...] = (
     Periodic(send_reminders, cron="0 7 * * *"),
     Periodic(remind_directives, cron="5 7 * * *"),
     Periodic(generate_reports, cron="0 3 1 * *", timeout=1800),
+    Periodic(send_digests, cron="30 6 * * *"),
     Periodic(escalate_overdue, interval=3600),
     Periodic(close_expired, interval=3600),
     Periodic(sweep_sms, interval=300, timeout=240),

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 import redis
-from flask import Flask, Request, Response, current_app, request
+from flask import Flask, Request, Response, current_app, render_template, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from limits import parse_many
 from limits.storage import RedisStorage
@@ -23,6 +23,7 @@ from limits.strategies import MovingWindowRateLimiter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import retention
+from core.i18n import translator
 from core.services import DEFAULT_LIMITS, LIMITS_KEY, SubmissionLimits
 from web import kv
 from web import logging as phone_logging
@@ -199,8 +200,11 @@ def allow(scope: str, key: str, setting: str, app: Flask | None = None) -> bool:
 
 
 def _too_many(retry_after: int) -> Response:
-    resp = Response("Too many login attempts. Wait a minute and try again.\n", status=429,
-                    mimetype="text/plain")
+    """A page in the admin's look and the reader's language (their cookie; Swahili first)."""
+    t = translator(request.cookies.get("lang"))
+    resp = Response(render_template("admin/too_many.html", _=t._, locale=t.locale, me=None,
+                                    minutes=max(1, -(-retry_after // 60))),
+                    status=429, mimetype="text/html")
     resp.headers["Retry-After"] = str(retry_after)
     return resp
 

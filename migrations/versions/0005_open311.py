@@ -28,15 +28,18 @@ def upgrade() -> None:
         sa.UniqueConstraint("name"),
         sa.UniqueConstraint("key_hash"),
     )
-    with op.batch_alter_table("feedback", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("partner_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key("fk_feedback_partner_id", "partner", ["partner_id"], ["id"])
-        batch_op.create_index("ix_feedback_partner", ["partner_id", "created_at"], unique=False)
+    # Never a batch copy of feedback: on SQLite it would drop 0003's tally triggers.
+    if op.get_bind().dialect.name == "sqlite":  # Alembic will not ALTER in a constraint
+        op.execute("ALTER TABLE feedback ADD COLUMN partner_id INTEGER REFERENCES partner (id)")
+    else:
+        op.add_column("feedback", sa.Column(
+            "partner_id", sa.Integer(),
+            sa.ForeignKey("partner.id", name="fk_feedback_partner_id"), nullable=True))
+    op.create_index("ix_feedback_partner", "feedback", ["partner_id", "created_at"],
+                    unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("feedback", schema=None) as batch_op:
-        batch_op.drop_index("ix_feedback_partner")
-        batch_op.drop_constraint("fk_feedback_partner_id", type_="foreignkey")
-        batch_op.drop_column("partner_id")
+    op.drop_index("ix_feedback_partner", table_name="feedback")
+    op.drop_column("feedback", "partner_id")  # plain DROP COLUMN: the triggers stay
     op.drop_table("partner")

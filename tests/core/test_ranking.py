@@ -79,7 +79,7 @@ def test_each_figures_link_lists_exactly_what_it_counts(session, spread, make_of
     for row in board.rows:
         key = row.filter
         for figure, extra in (("open", {"open": "1"}), ("overdue", {"overdue": "1"}),
-                              ("received", {"since": board.since.isoformat()})):
+                              ("received", {"since": board.since.isoformat(), "status": "all"})):
             flt = queries.InboxFilter.from_args({**{k: str(v) for k, v in key.items()}, **extra})
             rows = list(queries.iter_filtered(session, oversight, flt))
             assert len(rows) == getattr(row.figures, figure), (row.institution.code, figure)

@@ -98,7 +98,8 @@ def test_the_whole_life_of_a_feedback(session, make_feedback, make_officer) -> N
     assert kinds(feedback) == ["created", "viewed", "status_changed", "answered", "rated",
                                "appealed", "answered", "closed"]
     assert [e.actor for e in feedback.events if e.kind == "viewed"] == [officer.name]
-    assert sms_purposes(session, feedback) == ["reference", "answer", "appealed", "answer"]
+    assert sms_purposes(session, feedback) == ["reference", "interim", "answer", "appealed",
+                                               "answer"]
 
 
 def test_transfer_moves_back_to_received_and_names_both(session, make_feedback,
