@@ -70,8 +70,8 @@ def test_cli_lists_institutions_and_officers_disables_and_resets(app, session, m
     session.commit()
     listed = runner.invoke(args=["officers", "list", "--institution", "tra"])
     assert "asha@tra.go.tz\tofficer\tTRA\tactive" in listed.output
-    assert runner.invoke(args=["officers", "disable", "ASHA@tra.go.tz"]).exit_code == 0
-    assert runner.invoke(args=["officers", "disable", "nobody@tra.go.tz"]).exit_code == 1
+    assert runner.invoke(args=["officers", "disable", "--email", "ASHA@tra.go.tz"]).exit_code == 0
+    assert runner.invoke(args=["officers", "disable", "--email", "nobody@tra.go.tz"]).exit_code == 1
     reset = runner.invoke(args=["officers", "reset-password", "asha@tra.go.tz"],
                           input="a brand new secret\n")
     assert reset.exit_code == 0, reset.output

@@ -43,7 +43,7 @@ def test_the_digest_counts_new_held_and_overdue_in_the_officers_language(
     session.commit()
     assert {d.officer_id for d in sent} == {busy_desk.id, swahili.id}
     texts = {m.phone: m.text for m in digests(session)}
-    assert "TRA: 3 new, 1 held by you, 1 overdue." in texts["+255744555666"]
+    assert "TRA tax: 3 new, 1 held by you, 1 overdue." in texts["+255744555666"]
     assert "mpya 3, unazoshikilia 0, zilizochelewa 1." in texts["+255744555667"]
     assert "+255744555668" not in texts and quiet.digest_sent_on is None
 
