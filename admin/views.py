@@ -20,7 +20,7 @@ from core.i18n import translator
 from core.models import Institution, utcnow
 from core.scope import visible_institution_ids
 from core.status import Channel, Kind, Status
-from web.db import database, session
+from web.db import read_session, read_sessionmaker, session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
                static_folder="static")
@@ -82,8 +82,8 @@ def inbox() -> str:
 @auth.login_required
 def dashboard() -> str:
     officer = auth.me()
-    board = queries.dashboard(session(), officer)
-    names = {i.id: i for i in session().scalars(select(Institution).where(
+    board = queries.dashboard(read_session(), officer)
+    names = {i.id: i for i in read_session().scalars(select(Institution).where(
         Institution.id.in_([row[0] for row in board.by_institution])))}
     peak = max((n for _, n in board.per_day), default=0)
     return render_template("admin/dashboard.html", board=board, names=names, peak=peak)
@@ -92,7 +92,7 @@ def dashboard() -> str:
 @bp.get("/export.csv")
 @auth.login_required
 def export_csv() -> Any:
-    return exports.csv_response(database().sessionmaker, auth.me(),
+    return exports.csv_response(read_sessionmaker(), auth.me(),
                                 queries.InboxFilter.from_args(request.args))
 
 

@@ -28,7 +28,7 @@ from core.errors import InvalidReference
 from core.models import Feedback, Institution
 from core.references import parse_reference
 from core.status import Kind, Status
-from web.db import session
+from web.db import read_session
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 
@@ -173,7 +173,7 @@ def requests() -> Response | tuple[Response, int]:
         page = _parse_int("page", 1, 1, 1_000_000)
     except BadRequest as exc:
         return _error(400, exc.description)
-    rows = session().scalars(query.order_by(Feedback.created_at.desc(), Feedback.id.desc())
+    rows = read_session().scalars(query.order_by(Feedback.created_at.desc(), Feedback.id.desc())
                              .limit(size).offset((page - 1) * size)).unique()
     return jsonify([serialise(f) for f in rows])
 
@@ -185,7 +185,7 @@ def one_request(reference: str) -> Response | tuple[Response, int]:
         ref = parse_reference(reference)
     except InvalidReference:
         return _error(404, "no such service request")
-    feedback = session().scalars(public_feedback().where(Feedback.reference == ref)).first()
+    feedback = read_session().scalars(public_feedback().where(Feedback.reference == ref)).first()
     if feedback is None:
         return _error(404, "no such service request")
     return jsonify([serialise(feedback)])
