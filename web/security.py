@@ -57,6 +57,7 @@ def init_app(app: Flask) -> None:
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     phone_logging.install()
+    phone_logging.init_app(app)
     check_secret_key(app)
     app.session_interface = _CookieSessions()
     hops = int(app.config["PROXY_HOPS"] or 0)
