@@ -5,7 +5,7 @@ FLASK   := $(VENV)/bin/flask --app wsgi
 PORT    ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bench browser clean
+.PHONY: run test lint bench browser clean cluster chaos haproxy
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -43,6 +43,20 @@ bench: $(VENV)/.installed
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(PY) -m bench
+
+## cluster: the production topology on this machine, ports 22000+ (ops/cluster.py); Ctrl-C stops it
+cluster: $(VENV)/.installed haproxy
+	$(PY) -m ops.cluster
+
+## chaos: load through the cluster while its parts are killed; prints what was lost (ops/chaos.py)
+chaos: $(VENV)/.installed haproxy
+	$(PY) -m ops.chaos
+
+haproxy:
+	@command -v haproxy >/dev/null || test -x /usr/sbin/haproxy || { \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq haproxy >/dev/null; }
 
 clean:
 	rm -rf $(VENV) instance build *.egg-info
