@@ -201,7 +201,11 @@ class Cluster:
         self._procfile(f"worker-{n}", "worker")
 
     def haproxy_config(self) -> str:
-        servers = "\n".join(f"    server web-{n} 127.0.0.1:{WEB_BASE + n} check"
+        # Each host twice: health-checked, and as an unchecked backup. A shared server
+        # down (Redis failing over) makes every /readyz say 503; the backups then keep
+        # the hops flowing to hosts that answer with an apology, never the balancer's 503.
+        servers = "\n".join(f"    server web-{n} 127.0.0.1:{WEB_BASE + n} check\n"
+                            f"    server web-{n}-open 127.0.0.1:{WEB_BASE + n} backup"
                             for n in range(1, self.webs + 1))
         return f"""global
     maxconn 4096
@@ -221,6 +225,7 @@ frontend mrejesho
     default_backend webs
 backend webs
     balance roundrobin
+    option allbackups
     option httpchk GET /readyz
     http-check expect status 200
     default-server inter 1s fall 2 rise 2
@@ -261,7 +266,8 @@ listen stats
     def stop(self) -> None:
         """SIGTERM the app's processes together, then Redis, then PostgreSQL; SIGKILL stragglers."""
         app = [n for n in self.procs if not n.startswith(("redis", "sentinel"))]
-        for group in (app, list(self.procs)):
+        servers = [n for n in self.procs if n not in app]
+        for group in (app, servers):
             for name in group:
                 self._signal(name, signal.SIGTERM)
             deadline = time.monotonic() + 15
