@@ -178,6 +178,25 @@ def faults(c: Cluster) -> list[tuple[str, Callable[[], None], Callable[[], None]
         wait(lambda: c.redis_master() != killed["redis"], "Sentinel failover", 60)
         c.redis_start(killed["redis"], replica_of=c.redis_master())
 
+    def kill_busy_worker() -> None:
+        """SIGKILL worker-1 while it runs a job (waiting up to 15 s for one): dying mid-send."""
+        from rq import Worker
+
+        from web.kv import connect
+
+        connection, group = connect(c.env["REDIS_URL"]), c.procs["worker-1"].pid
+
+        def busy() -> bool:
+            return any(w.get_state() == "busy" and _pgid(w.pid) == group
+                       for w in Worker.all(connection=connection))
+        try:
+            wait(busy, "worker-1 busy", 15)
+            killed["busy"] = 1
+        except RuntimeError:
+            killed["busy"] = 0
+        print(f"  worker-1 {'busy' if killed['busy'] else 'idle'} when killed", flush=True)
+        c.kill("worker-1")
+
     def restart_primary() -> None:
         c.pg_stop(PG_PRIMARY, "fast")
         c.pg_start(PG_PRIMARY)
@@ -186,7 +205,7 @@ def faults(c: Cluster) -> list[tuple[str, Callable[[], None], Callable[[], None]
         ("kill the Redis primary", kill_redis, heal_redis, 15),
         ("SIGKILL a web host", lambda: c.kill("web-1"), lambda: c.web_start(1), 10),
         ("restart the PostgreSQL primary", restart_primary, lambda: None, 0),
-        ("SIGKILL an rq worker", lambda: c.kill("worker-1"), lambda: c.worker_start(1), 5),
+        ("SIGKILL an rq worker mid-job", kill_busy_worker, lambda: c.worker_start(1), 5),
         ("cut the replica", lambda: c.pg_stop(PG_REPLICA, "immediate"),
          lambda: c.pg_start(PG_REPLICA), 15),
     ]
@@ -207,6 +226,13 @@ def outage(failed: list[Hop], start: float, gap: float = 5.0) -> float:
             break
         last = max(last, hop.end)
     return round(last - start, 1)
+
+
+def _pgid(pid: int | None) -> int | None:
+    try:
+        return os.getpgid(pid) if pid else None
+    except ProcessLookupError:
+        return None
 
 
 def window_row(name: str, hops: list[Hop], start: float) -> dict[str, Any]:
