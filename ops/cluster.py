@@ -102,17 +102,16 @@ class Cluster:
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         """Signal a process and everything it started (a host going away)."""
         proc = self.procs.pop(name, None)
-        if proc is None or proc.poll() is not None:
+        if proc is None:
             return
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            pass
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
+        self._signal_proc(proc, sig)
+        deadline = time.monotonic() + 20
+        while proc.poll() is None or _group_alive(proc.pid):  # poll reaps the shell
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        self._signal_proc(proc, signal.SIGKILL)
+        proc.wait(10)
 
     def _pg(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
         cmd = [str(self.pg_bin / args[0]), *args[1:]]
@@ -286,8 +285,14 @@ listen stats
                 try:
                     proc.wait(max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
-                    self._signal_proc(proc, signal.SIGKILL)
-                    proc.wait(10)
+                    pass
+                # The shell of a Procfile line exits at once; what it started may not
+                # (an rq worker in warm shutdown with its Redis gone): the group must empty.
+                while (proc.poll() is None or _group_alive(proc.pid)) \
+                        and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                self._signal_proc(proc, signal.SIGKILL)
+                proc.wait(10)
         self.pg_stop(PG_REPLICA)
         self.pg_stop(PG_PRIMARY)
 
@@ -318,6 +323,14 @@ listen stats
   metrics         curl -H 'Authorization: Bearer {e['MREJESHO_METRICS_TOKEN']}' {self.url}/metrics
 
 Ctrl-C stops it all."""
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
 
 
 def _in_use(port: int) -> bool:
