@@ -31,6 +31,8 @@ QUEUE_NAME = "default"
 SENTINEL_SCHEME = "redis+sentinel://"
 CLIENT_OPTIONS: dict[str, Any] = {"socket_timeout": 5, "socket_connect_timeout": 2,
                                   "health_check_interval": 30}
+# A Sentinel is asked once per new connection; a slow one is tried no longer than this.
+SENTINEL_OPTIONS: dict[str, Any] = {"socket_timeout": 3, "socket_connect_timeout": 2}
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,7 @@ def connect(url: str, **options: Any) -> redis.Redis[bytes]:
     address = parse_sentinel_url(url)
     if address is None:
         return redis.Redis.from_url(url, **options)
-    sentinel = Sentinel(address.sentinels,
-                        sentinel_kwargs={"socket_timeout": 1, "socket_connect_timeout": 1})
+    sentinel = Sentinel(address.sentinels, sentinel_kwargs=SENTINEL_OPTIONS)
     client: redis.Redis[bytes] = sentinel.master_for(address.master, db=address.db,
                                                       password=address.password, **options)
     return client

@@ -132,6 +132,21 @@ def _give_request_id(resp: Response) -> Response:
     return resp
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time (a test runner swaps it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 def init_app(app: Flask) -> None:
     """Request ids always; JSON lines on stderr when ``LOG_FORMAT`` is ``json``.
 
@@ -148,7 +163,7 @@ def init_app(app: Flask) -> None:
     with _installed:
         root = logging.getLogger()
         if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
-            stream = logging.StreamHandler(sys.stderr)
+            stream = _Stderr()
             stream.setFormatter(JsonFormatter())
             root.addHandler(stream)
         for name in ("gunicorn.error", "gunicorn.access", "rq.worker"):

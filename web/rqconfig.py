@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from web.kv import parse_sentinel_url
+from web.kv import SENTINEL_OPTIONS, parse_sentinel_url
 
 
 def settings(url: str) -> dict[str, Any]:
@@ -21,7 +21,7 @@ def settings(url: str) -> dict[str, Any]:
         return {"REDIS_URL": url}
     return {"SENTINEL": {"INSTANCES": address.sentinels, "MASTER_NAME": address.master,
                          "DB": address.db, "PASSWORD": address.password,
-                         "SENTINEL_KWARGS": {"socket_timeout": 1, "socket_connect_timeout": 1},
+                         "SENTINEL_KWARGS": SENTINEL_OPTIONS,
                          "CONNECTION_KWARGS": {"socket_connect_timeout": 2}}}
 
 

@@ -99,10 +99,10 @@ def test_a_failover_mid_session_costs_only_the_hop_in_flight(sentinel_app, senti
     # The Procfile's worker line, through the Sentinel, sends each reference SMS once.
     env = {**os.environ, "REDIS_URL": sentinels.url, "SECRET_KEY": "test-only-secret-value",
            "DATABASE_URL": sentinel_app.config["DATABASE_URL"], "MREJESHO_EMBEDDED": "true"}
-    subprocess.run([str(Path(sys.executable).parent / "rq"), "worker", "--burst", "-c",
-                    "web.rqconfig", "-w", "web.worker.AppWorker", "default"],
-                   cwd=ROOT, env=env, check=True, timeout=120,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.run([str(Path(sys.executable).parent / "rq"), "worker", "--burst",
+                             "-c", "web.rqconfig", "-w", "web.worker.AppWorker", "default"],
+                            cwd=ROOT, env=env, timeout=120, capture_output=True, text=True)
+    assert worker.returncode == 0, worker.stdout[-3000:] + worker.stderr[-3000:]
     with sentinel_app.extensions["db"].sessionmaker() as s:
         rows = s.execute(select(OutboundMessage.phone, OutboundMessage.status).where(
             OutboundMessage.purpose == "reference")).all()
