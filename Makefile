@@ -5,7 +5,7 @@ FLASK   := $(VENV)/bin/flask --app wsgi
 PORT    ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bench chaos-local browser clean
+.PHONY: run test lint bench chaos-local browser clean cluster chaos cluster-deps
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -48,6 +48,23 @@ bench: $(VENV)/.installed
 ## its own Redis and the rq workers are killed; prints lost, duplicated, phantom (all 0)
 chaos-local: $(VENV)/.installed
 	$(PY) -m bench.faults
+
+## cluster: the production topology on this machine, ports 22000+ (ops/cluster.py); Ctrl-C stops it
+cluster: $(VENV)/.installed cluster-deps
+	$(PY) -m ops.cluster
+
+## chaos: load through the cluster while its parts are killed; prints what was lost (ops/chaos.py)
+chaos: $(VENV)/.installed cluster-deps
+	$(PY) -m ops.chaos
+
+## cluster-deps: Debian's haproxy, redis-server and PostgreSQL server binaries, if missing
+cluster-deps:
+	@test -x /usr/sbin/haproxy && test -x /usr/bin/redis-server && \
+	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq haproxy redis-server \
+	    postgresql >/dev/null; }
 
 clean:
 	rm -rf $(VENV) instance build *.egg-info

@@ -31,7 +31,7 @@ from core.i18n import N_, translator
 from core.models import Directive, Feedback, Institution, Officer, utcnow
 from core.regions import Region, per_100k, regions
 from core.scope import SEES_ALL, subtree_ids
-from web.db import session
+from web.db import read_session, session
 
 
 class DirectiveForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
@@ -128,7 +128,7 @@ def listing() -> str:
 
 def board() -> str:
     """The leader's ranking of the institutions under a root, with the tile map and trend."""
-    me, s = auth.me(), session()
+    me, s = auth.me(), read_session()  # read-only: the replica when it is fit
     try:
         root = ranking.root_for(s, me, _int_arg("root"))
     except NotFound:

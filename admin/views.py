@@ -22,7 +22,7 @@ from core.localtime import days_between, local_text
 from core.models import Institution, utcnow
 from core.scope import visible_institution_ids
 from core.status import Channel, Kind, Status
-from web.db import database, session
+from web.db import read_session, read_sessionmaker, session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
                static_folder="static")
@@ -87,8 +87,8 @@ def inbox() -> str:
 @auth.login_required
 def dashboard() -> str:
     officer = auth.me()
-    board = queries.dashboard(session(), officer)
-    names = {i.id: i for i in session().scalars(select(Institution).where(
+    board = queries.dashboard(read_session(), officer)
+    names = {i.id: i for i in read_session().scalars(select(Institution).where(
         Institution.id.in_([row[0] for row in board.by_institution])))}
     peak = max((n for _, n in board.per_day), default=0)
     by_topic = core_topics.topic_counts(session(), officer)
@@ -100,7 +100,7 @@ def dashboard() -> str:
 @bp.get("/export.csv")
 @auth.login_required
 def export_csv() -> Any:
-    return exports.csv_response(database().sessionmaker, auth.me(),
+    return exports.csv_response(read_sessionmaker(), auth.me(),
                                 queries.InboxFilter.from_args(request.args))
 
 

@@ -30,6 +30,7 @@ from ussd.effects import language_of, other_languages, phone_key
 from ussd.hop import Channel
 from web import kv, security
 from web.db import database, session
+from web.metrics import observe_hop
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ussd", __name__, url_prefix="/ussd")
@@ -116,12 +117,14 @@ def _bad(reason: str) -> Response:
 
 
 def _answer(hop: Any) -> str:
+    started = time.perf_counter()
     try:
-        channel = _channel()
+        body = _channel().answer(hop)
     except SQLAlchemyError:  # the directory could not be loaded: the database is down
         log.exception("USSD: cannot load the directory")
-        return apology("sw").body
-    return channel.answer(hop)
+        body = apology("sw").body
+    observe_hop(time.perf_counter() - started, body)
+    return body
 
 
 @bp.post("/africastalking")

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask, current_app, redirect, url_for
 
-from web import config, db, health, kv
+from web import config, db, health, kv, metrics
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -20,6 +20,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     kv.init_app(app)
     health.init_app(app)
+    metrics.init_app(app)
     _register_blueprints(app)
     from web import cli
 

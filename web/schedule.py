@@ -5,8 +5,8 @@ on the ``default`` queue when due, and the ordinary workers run it inside the
 app context (``web.worker``). Production runs exactly one scheduler process
 beside the workers::
 
-    rq worker --with-scheduler -w web.worker.SendWorker --url "$REDIS_URL" default
-    rq cron --url "$REDIS_URL" web.cron
+    rq worker --with-scheduler -w web.worker.SendWorker -c web.rqconfig default
+    rq cron -c web.rqconfig web.cron
 
 (``web.cron`` is the config module ``rq cron`` imports; cron expressions are in
 the scheduler's local time, so run it with ``TZ=Africa/Dar_es_Salaam``). The

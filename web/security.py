@@ -62,6 +62,7 @@ def init_app(app: Flask) -> None:
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     phone_logging.install()
+    phone_logging.init_app(app)
     check_secret_key(app)
     check_callback_token(app)
     app.session_interface = _CookieSessions()

@@ -1,0 +1,135 @@
+"""``/metrics``: what a walk, its SMS and a failure show, read by Prometheus' own text parser.
+
+The single-process scrape is read through the test client; the multi-process
+one from a real gunicorn with two workers sharing ``PROMETHEUS_MULTIPROC_DIR``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.admin.conftest import login  # noqa: F401 - the fixture
+from tests.reliability.phone import SUBMIT, Phone
+from web import create_app
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "scrape-token-for-tests"
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample of a scrape, keyed by name and sorted labels."""
+    found = {}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            found[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return found
+
+
+def scrape(client: Any) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    resp = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    return samples(resp.get_data(as_text=True))
+
+
+@pytest.fixture
+def token(app, monkeypatch) -> str:
+    monkeypatch.setitem(app.config, "METRICS_TOKEN", TOKEN)
+    return TOKEN
+
+
+def test_metrics_are_not_public(app, client, token, make_officer, login) -> None:  # noqa: F811
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    officer = login(make_officer(role="officer"))
+    assert officer.get("/metrics").status_code == 403
+    admin = login(make_officer(role="admin"))
+    assert admin.get("/metrics").status_code == 200
+    oversight = login(make_officer(role="oversight"))
+    assert oversight.get("/metrics").status_code == 200
+
+
+def test_a_walk_its_sms_and_the_queue_are_counted(app, client, token, run_jobs) -> None:
+    phone = Phone(client, "+255714000001")
+    screens = [phone.dial()] + [phone.send(v) for v in SUBMIT] + [phone.send("1")]
+    assert re.search(r"\d{10}", screens[-1])
+    before = scrape(client)
+    con = sum(1 for body in screens if body.startswith("CON "))
+    assert before[("mrejesho_ussd_hop_seconds_count", (("screen", "CON"),))] >= con
+    assert before[("mrejesho_submissions_total", (("channel", "ussd"),))] == 1
+    assert before[("mrejesho_sms_total", (("state", "queued"),))] == 1
+    assert before[("mrejesho_queue_depth", ())] == 1               # the reference SMS waits
+    assert before[("mrejesho_queue_oldest_seconds", ())] >= 0
+    assert before[("mrejesho_overdue_feedback", ())] == 0
+    assert before[("mrejesho_component_up", (("component", "redis"),))] == 1
+    run_jobs()
+    after = scrape(client)
+    assert after[("mrejesho_sms_total", (("state", "sent"),))] == 1
+    assert after[("mrejesho_queue_depth", ())] == 0
+
+
+def test_redis_down_is_counted_and_shown(database_url) -> None:
+    down = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test",
+                       "REDIS_URL": f"redis://127.0.0.1:{_free_port()}/0",  # nothing listens
+                       "METRICS_TOKEN": TOKEN})
+    client = down.test_client()
+    assert Phone(client, "+255714000002").dial().startswith("END ")    # the apology
+    found = scrape(client)
+    assert found[("mrejesho_errors_total", (("component", "redis"),))] == 1
+    assert found[("mrejesho_component_up", (("component", "redis"),))] == 0
+    down.extensions["db"].engine.dispose()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_gunicorn_workers_are_summed_in_multiprocess_mode(app, database_url, redis_url,
+                                                          tmp_path) -> None:
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
+           "SECRET_KEY": "a-test-secret-not-a-default", "MREJESHO_METRICS_TOKEN": TOKEN,
+           "MREJESHO_SMS_DISPATCH": "false", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--bind",
+         f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(base + "/healthz", timeout=5).ok:
+                    break
+            except requests.RequestException:
+                pass
+            assert time.monotonic() < deadline and server.poll() is None, "gunicorn did not start"
+            time.sleep(0.2)
+        hops = 40
+        for n in range(hops):                            # spread over both workers
+            requests.post(base + "/ussd/africastalking", data={
+                "sessionId": f"mp-{n}", "serviceCode": "*152*00#",
+                "phoneNumber": "+255714000003", "networkCode": "63902", "text": ""},
+                timeout=10, headers={"Connection": "close"}).raise_for_status()
+        pids = {p.name.split("_")[-1] for p in tmp_path.glob("histogram_*.db")}
+        resp = requests.get(base + "/metrics", headers={"Authorization": f"Bearer {TOKEN}"},
+                            timeout=10)
+        assert resp.status_code == 200
+        found = samples(resp.text)
+        assert found[("mrejesho_ussd_hop_seconds_count", (("screen", "CON"),))] == hops
+        assert len(pids) == 2, pids                      # two workers' files, one sum
+    finally:
+        server.terminate()
+        server.wait(20)
