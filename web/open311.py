@@ -34,6 +34,7 @@ from core.models import Feedback, Institution
 from core.references import parse_reference
 from core.status import Kind, Status
 from web.db import session
+from web.edge import nul_keys
 from web.open311_wire import FORMATS, error, format_of, render, shown
 
 bp = Blueprint("open311", __name__, url_prefix="/open311")
@@ -128,6 +129,11 @@ def _check_jurisdiction() -> Response | None:
     given = request.values.get("jurisdiction_id")
     if given and given != current_app.config["OPEN311_JURISDICTION"]:
         return error(format_of(request.path), 404, "unknown jurisdiction_id")
+    # The edge drops NUL for every view; a GeoReport caller is told instead, so that a
+    # filter it sent is never silently read as another (``status=%00`` as no filter).
+    if held := nul_keys(request.args):
+        names = ", ".join(sorted(shown(k, 20) for k in held))
+        return error(format_of(request.path), 400, f"a NUL character in {names}")
     return None
 
 
