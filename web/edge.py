@@ -118,7 +118,7 @@ def init_app(app: Flask) -> None:
     for exc in BAD_INPUT:
         app.register_error_handler(exc, bad_input)
     app.register_error_handler(StatementError, _statement_error)
-    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(HTTPException, http_error)
 
 
 def one_line(reason: str, status: int) -> Response:
@@ -149,8 +149,12 @@ def _statement_error(exc: StatementError) -> Response:
     raise exc
 
 
-def _http_error(exc: HTTPException) -> Response | HTTPException:
-    """One plain-text line for every HTTP error without a body of its own."""
+def http_error(exc: HTTPException) -> Response | HTTPException:
+    """One plain-text line for every HTTP error without a body of its own.
+
+    A handler registered for one code (Open311's) outranks this one in Flask, so it
+    hands back here what is not its own.
+    """
     if exc.response is not None or exc.code is None or exc.code < 400:
         return exc
     # A body past werkzeug's form limits is bad input like any other: the project's
