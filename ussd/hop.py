@@ -53,6 +53,15 @@ def text_key(text: str) -> str:
 Guard = Callable[[str, str, str], bool]
 
 
+def _page_turn(effect: tuple[str, ...]) -> bool:
+    """A further page of an answer this session already found (``("track", ref, page)``).
+
+    The rate limit is on guessing references; reading a long answer page by page
+    guesses nothing, and counting each page locked the citizen out of their own answer.
+    """
+    return effect[0] == "track" and len(effect) > 2
+
+
 class Channel:
     """Everything a hop needs; built per request from the app's cached parts."""
 
@@ -197,8 +206,8 @@ class Channel:
             return final.body
 
     def _run(self, hop: Hop, state: State, screen: Screen) -> Outcome:
-        if self.guard is not None and not self.guard(screen.effect[0], hop.phone,
-                                                     hop.session_id):
+        if self.guard is not None and not _page_turn(screen.effect) \
+                and not self.guard(screen.effect[0], hop.phone, hop.session_id):
             return Outcome(code="rate_limited")
         return run_effect(self.session, screen.effect, state, hop.phone,
                           f"{hop.session_id}:{hop.key}", SmsDrafts(self.store.client),

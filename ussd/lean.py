@@ -34,6 +34,7 @@ from menus.machine import apology
 from ussd import africastalking
 from ussd.hop import Hop
 from web import db, security
+from web.edge import clean
 
 log = logging.getLogger(__name__)
 
@@ -123,9 +124,9 @@ def _form(raw: bytes) -> dict[str, str]:
         if not pair:
             continue
         name, _, value = pair.partition("=")
-        name = _unquote(name)
+        name = clean(_unquote(name))
         if name not in form:
-            form[name] = _unquote(value)
+            form[name] = clean(_unquote(value))  # the edge's rule, as Flask's views get it
     return form
 
 
@@ -137,7 +138,7 @@ def _unquote(part: str) -> str:
 
 def _query(environ: dict[str, Any]) -> list[tuple[str, str]]:
     qs = environ.get("QUERY_STRING", "").encode("latin-1").decode(errors="replace")
-    return parse_qsl(qs, keep_blank_values=True)
+    return [(clean(k), clean(v)) for k, v in parse_qsl(qs, keep_blank_values=True)]
 
 
 def _first(items: list[tuple[str, str]], name: str) -> str:

@@ -39,17 +39,37 @@ def clean(value: str) -> str:
     return value.replace("\x00", "") if "\x00" in value else value
 
 
-def _clean_pairs(mapping: Any) -> Iterable[tuple[Any, Any]]:
+def _clean_pairs(mapping: Any) -> Iterable[tuple[Any, Any, bool]]:
     for key, value in iter_multi_items(mapping or ()):
+        held = any(isinstance(x, str) and "\x00" in x for x in (key, value))
         yield (clean(key) if isinstance(key, str) else key,
-               clean(value) if isinstance(value, str) else value)
+               clean(value) if isinstance(value, str) else value, held)
 
 
 class CleanMultiDict(ImmutableMultiDict[str, Any]):
-    """Query and form values as werkzeug parses them, NUL removed from keys and values."""
+    """Query and form values as werkzeug parses them, NUL removed from keys and values.
+
+    ``nul_keys`` names the (cleaned) keys that lost a NUL, so a view that must refuse
+    such a value rather than use it cleaned (Open311's machine callers) can tell.
+    """
+
+    nul_keys: frozenset[str] = frozenset()
 
     def __init__(self, mapping: Any = None) -> None:
-        super().__init__(list(_clean_pairs(mapping)))
+        triples = list(_clean_pairs(mapping))
+        super().__init__([(key, value) for key, value, _ in triples])
+        self.nul_keys = frozenset(key for key, _, held in triples if held)
+
+
+def nul_keys(values: Any) -> frozenset[str]:
+    """The parameters of ``values`` (``request.args``, ``request.form``) that held a NUL."""
+    keys: frozenset[str] = getattr(values, "nul_keys", frozenset())
+    return keys
+
+
+def held_nul(values: Any, name: str) -> bool:
+    """Whether parameter ``name`` of ``values`` arrived with a NUL (and lost it here)."""
+    return name in nul_keys(values)
 
 
 class CleanRequest(Request):
@@ -98,7 +118,7 @@ def init_app(app: Flask) -> None:
     for exc in BAD_INPUT:
         app.register_error_handler(exc, bad_input)
     app.register_error_handler(StatementError, _statement_error)
-    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(HTTPException, http_error)
 
 
 def one_line(reason: str, status: int) -> Response:
@@ -129,8 +149,12 @@ def _statement_error(exc: StatementError) -> Response:
     raise exc
 
 
-def _http_error(exc: HTTPException) -> Response | HTTPException:
-    """One plain-text line for every HTTP error without a body of its own."""
+def http_error(exc: HTTPException) -> Response | HTTPException:
+    """One plain-text line for every HTTP error without a body of its own.
+
+    A handler registered for one code (Open311's) outranks this one in Flask, so it
+    hands back here what is not its own.
+    """
     if exc.response is not None or exc.code is None or exc.code < 400:
         return exc
     # A body past werkzeug's form limits is bad input like any other: the project's

@@ -34,6 +34,7 @@ from core.models import Feedback, Institution
 from core.references import parse_reference
 from core.status import Kind, Status
 from web.db import read_session
+from web.edge import http_error, nul_keys
 from web.open311_wire import FORMATS, error, format_of, render, shown
 
 bp = Blueprint("open311", __name__, url_prefix="/open311")
@@ -128,6 +129,11 @@ def _check_jurisdiction() -> Response | None:
     given = request.values.get("jurisdiction_id")
     if given and given != current_app.config["OPEN311_JURISDICTION"]:
         return error(format_of(request.path), 404, "unknown jurisdiction_id")
+    # The edge drops NUL for every view; a GeoReport caller is told instead, so that a
+    # filter it sent is never silently read as another (``status=%00`` as no filter).
+    if held := nul_keys(request.args):
+        names = ", ".join(sorted(shown(k, 20) for k in held))
+        return error(format_of(request.path), 400, f"a NUL character in {names}")
     return None
 
 
@@ -284,8 +290,9 @@ def _public_headers(response: Response) -> Response:
 def _http_error(exc: HTTPException) -> Response | HTTPException:
     """Under /open311/, even a path or method Flask does not know answers in GeoReport's shape."""
     if not request.path.startswith(bp.url_prefix + "/"):  # type: ignore[operator]
-        return exc
-    response = error(format_of(request.path), exc.code or 500, exc.description or exc.name)
+        return http_error(exc)  # the edge's one line (a 413 is a 400 there too)
+    code = 400 if exc.code == 413 else exc.code or 500  # the edge's rule, in GeoReport's shape
+    response = error(format_of(request.path), code, exc.description or exc.name)
     if exc.code == 405:
         response.headers["Allow"] = exc.get_response().headers.get("Allow", "")
     return _public_headers(response)

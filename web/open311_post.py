@@ -27,6 +27,7 @@ from core.models import Feedback, Partner
 from core.partners import partner_for_key, submit_for_partner
 from core.services import Submission
 from web.db import session
+from web.edge import held_nul
 from web.open311 import SERVICES, BadRequest, route
 from web.open311_wire import error, render, shown
 
@@ -37,7 +38,7 @@ MAX_FIELD = 4000
 
 def _field(name: str) -> str:
     value = request.form.get(name, "")
-    if "\x00" in value:
+    if held_nul(request.form, name):
         raise BadRequest(f"{name} contains a NUL character")
     if len(value) > MAX_FIELD:
         raise BadRequest(f"{name} is longer than {MAX_FIELD} characters")
@@ -46,7 +47,7 @@ def _field(name: str) -> str:
 
 def _partner() -> Partner:
     key = request.form.get("api_key", "")  # never from the URL, which access logs keep
-    partner = partner_for_key(session(), key) if "\x00" not in key else None
+    partner = partner_for_key(session(), key) if not held_nul(request.form, "api_key") else None
     if partner is None:
         raise BadRequest("api_key is missing, unknown or revoked", 403)
     return partner

@@ -45,6 +45,20 @@ def _procfile_web() -> str:
     raise AssertionError("the Procfile has no web process")
 
 
+def _access_log_on(command: str) -> bool:
+    """Whether the web line writes an access log: gunicorn's ``--access-logfile`` or
+    granian's ``--access-log`` (granian's ``--no-access-log``, the default, is off)."""
+    words = shlex.split(command)
+    return any(w == "--access-log" or w.startswith("--access-logfile") for w in words)
+
+
+def test_the_access_log_switch_is_read_per_server() -> None:
+    assert not _access_log_on("granian --interface wsgi --no-access-log 'wsgi:app'")
+    assert _access_log_on("granian --interface wsgi --access-log 'wsgi:app'")
+    assert _access_log_on("gunicorn --access-logfile - 'wsgi:app'")
+    assert not _access_log_on("gunicorn 'wsgi:app'")
+
+
 def _post(url: str, form: dict[str, str]) -> int:
     data = urllib.parse.urlencode(form).encode()
     try:
@@ -83,7 +97,7 @@ def test_the_procfile_web_server_never_logs_the_token(app, tmp_path) -> None:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(20)
     written = log.read_text(errors="replace")
-    if "access-log" in _procfile_web():  # the access log is on: it logged these requests
+    if _access_log_on(_procfile_web()):  # the access log is on: it logged these requests
         assert "/ussd/africastalking" in written, written[-2000:]
     assert TOKEN not in written, [ln for ln in written.splitlines() if TOKEN in ln]
 
