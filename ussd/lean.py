@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import hmac
 import logging
+import time
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -35,6 +37,8 @@ from ussd import africastalking
 from ussd.hop import Hop
 from web import db, security
 from web.edge import clean
+from web.logging import LEAN_REQUEST_ID, REQUEST_ID
+from web.metrics import observe_hop
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +60,16 @@ class LeanUssd:
         length = self._length(environ)
         if length is None:
             return self.inner(environ, start_response)
-        status, body = self._respond(environ, environ["wsgi.input"].read(length))
-        headers = TEXT + [("Content-Length", str(len(body)))]
+        given = environ.get("HTTP_X_REQUEST_ID", "")
+        rid = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex  # as web.logging's
+        started, marked = time.perf_counter(), LEAN_REQUEST_ID.set(rid)
+        try:
+            status, body = self._respond(environ, environ["wsgi.input"].read(length), rid)
+        finally:
+            LEAN_REQUEST_ID.reset(marked)
+        if status.startswith("200"):
+            observe_hop(time.perf_counter() - started, body.decode(), self.app)
+        headers = TEXT + [("Content-Length", str(len(body))), ("X-Request-ID", rid)]
         headers += security.header_items(environ.get("wsgi.url_scheme") == "https")
         start_response(status, headers)
         return [body]
@@ -74,7 +86,7 @@ class LeanUssd:
             return None
         return length if 0 <= length <= MAX_BODY else None
 
-    def _respond(self, environ: dict[str, Any], raw: bytes) -> tuple[str, bytes]:
+    def _respond(self, environ: dict[str, Any], raw: bytes, rid: str) -> tuple[str, bytes]:
         config = self.app.config
         token = config.get("CALLBACK_TOKEN")
         if token and not hmac.compare_digest(_first(_query(environ), "token").encode(),
@@ -84,9 +96,9 @@ class LeanUssd:
             hop = africastalking.parse_hop(_form(raw), config["USSD_SERVICE_CODE"])
         except africastalking.Malformed as exc:
             return "400 BAD REQUEST", f"{exc}\n".encode()
-        return "200 OK", self._answer(hop).encode()
+        return "200 OK", self._answer(hop, rid).encode()
 
-    def _answer(self, hop: Hop) -> str:
+    def _answer(self, hop: Hop, rid: str) -> str:
         context: list[AppContext] = []
 
         def session() -> Session:
@@ -100,9 +112,9 @@ class LeanUssd:
 
             return channel_for(self.app, session).answer(hop)
         except SQLAlchemyError:  # the directory could not be loaded: the database is down
-            log.exception("USSD: cannot load the directory")
+            log.exception("USSD: cannot load the directory", extra={"request_id": rid})
         except Exception:  # never a 500 to the aggregator
-            log.exception("USSD hop %s failed", hop.session_id)
+            log.exception("USSD hop %s failed", hop.session_id, extra={"request_id": rid})
         finally:
             if context:
                 context[0].pop()

@@ -21,6 +21,7 @@ import re
 import sys
 import threading
 import uuid
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -120,8 +121,12 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+# The request id of a hop answered outside Flask (ussd.lean), for the lines logged meanwhile.
+LEAN_REQUEST_ID: ContextVar[str | None] = ContextVar("lean_request_id", default=None)
+
+
 def _request_id() -> str | None:
-    return g.get("request_id") if has_request_context() else None
+    return g.get("request_id") if has_request_context() else LEAN_REQUEST_ID.get()
 
 
 def _take_request_id() -> None:

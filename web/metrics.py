@@ -219,8 +219,9 @@ def metrics_view() -> Response:
         if getattr(current_user, "is_authenticated", False):
             return Response("metrics need an admin or oversight officer\n", 403,
                             mimetype="text/plain")
-        return Response("metrics need a bearer token or an officer login\n", 401,
-                        mimetype="text/plain", headers={"WWW-Authenticate": "Bearer"})
+        # 403, not 401: every refusal of this gateway is one of 200/400/403/404.
+        return Response("metrics need a bearer token or an officer login\n", 403,
+                        mimetype="text/plain")
     metrics: Metrics = current_app.extensions["metrics"]
     return Response(metrics.scrape(), 200,
                     mimetype="text/plain; version=0.0.4; charset=utf-8",

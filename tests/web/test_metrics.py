@@ -25,6 +25,7 @@ from web import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "scrape-token-for-tests"
+CALLBACK = "a-callback-token-for-tests"
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -49,8 +50,8 @@ def token(app, monkeypatch) -> str:
 
 
 def test_metrics_are_not_public(app, client, token, make_officer, login) -> None:  # noqa: F811
-    assert client.get("/metrics").status_code == 401
-    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert client.get("/metrics").status_code == 403
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 403
     officer = login(make_officer(role="officer"))
     assert officer.get("/metrics").status_code == 403
     admin = login(make_officer(role="admin"))
@@ -101,7 +102,8 @@ def test_gunicorn_workers_are_summed_in_multiprocess_mode(app, database_url, red
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
            "SECRET_KEY": "a-test-secret-not-a-default", "MREJESHO_METRICS_TOKEN": TOKEN,
-           "MREJESHO_SMS_DISPATCH": "false", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+           "MREJESHO_SMS_DISPATCH": "false", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+           "MREJESHO_CALLBACK_TOKEN": CALLBACK}  # production refuses to start without one
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--bind",
          f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
@@ -119,7 +121,7 @@ def test_gunicorn_workers_are_summed_in_multiprocess_mode(app, database_url, red
             time.sleep(0.2)
         hops = 40
         for n in range(hops):                            # spread over both workers
-            requests.post(base + "/ussd/africastalking", data={
+            requests.post(base + f"/ussd/africastalking?token={CALLBACK}", data={
                 "sessionId": f"mp-{n}", "serviceCode": "*152*00#",
                 "phoneNumber": "+255714000003", "networkCode": "63902", "text": ""},
                 timeout=10, headers={"Connection": "close"}).raise_for_status()
