@@ -18,6 +18,9 @@ from core.status import TRANSITIONS, Status
 
 Rule = Callable[[Session, Feedback, Officer], MrejeshoError | None]
 ACTIONS = ("start", "answer", "transfer", "reject", "close")
+# Oversight looks at everything and gives directives (core.directives); answering,
+# transferring and rejecting stay with the officers of the institution that holds it.
+HANDLED_BY_THE_DESK = frozenset({"answer", "transfer", "reject"})
 
 
 def _moves_to(target: Status) -> Rule:
@@ -58,6 +61,10 @@ def refusal(session: Session, action: str, feedback: Feedback,
     """Why ``officer`` may not take ``action`` on ``feedback``, or ``None`` if they may."""
     if not in_scope(session, officer, feedback):
         return UnknownFeedback("no such feedback")
+    if (action in HANDLED_BY_THE_DESK and officer.role == "oversight"
+            and officer.institution_id not in (feedback.institution_id,
+                                               feedback.appeal_institution_id)):
+        return NotAllowed("oversight directs; the institution that holds it acts")
     return RULES[action](session, feedback, officer)
 
 

@@ -162,3 +162,17 @@ def test_issuing_writes_one_event_with_the_due_date(session, make_officer, bahi)
     ev = session.scalar(select(Event).where(Event.kind == "directive_issued"))
     assert ev is not None and ev.data["directive"] == d.id and ev.data["to"] == "LGA-BAHI-DC"
     assert ev.officer_id == rc.id
+
+
+def test_oversight_directs_but_the_holding_institution_answers(session, make_officer,
+                                                               bahi) -> None:
+    from core import permits, services
+
+    chief = make_officer("PO-PSMGG", "oversight")
+    assert directives.may_issue(session, chief, bahi)
+    assert permits.allowed_actions(session, bahi, chief) <= {"start", "close"}
+    with pytest.raises(NotAllowed):
+        services.answer_feedback(session, bahi, chief, "Tumeshughulikia suala hili")
+    desk = make_officer("LGA-BAHI-DC", "officer")
+    assert "answer" in permits.allowed_actions(session, bahi, desk)
+    assert "answer" in permits.allowed_actions(session, bahi, make_officer("TRIAGE", "admin"))
