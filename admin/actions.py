@@ -25,7 +25,7 @@ from core.models import Feedback, Institution, OutboundMessage
 from core.permits import allowed_actions
 from core.scope import check_scope, in_scope
 from core.status import Kind
-from web.db import session
+from infra.db import session
 
 ERRORS = {
     "invalid_input": N_("The input was refused."),

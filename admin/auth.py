@@ -34,8 +34,8 @@ from admin.forms import ActionForm, LoginForm
 from admin.throttle import LoginThrottle
 from core.models import Officer
 from core.officers import end_sessions, login_matches
-from web import kv
-from web.db import session
+from infra import kv
+from infra.db import session
 
 View = TypeVar("View", bound=Callable[..., Any])
 

@@ -17,7 +17,7 @@ from core import desk, queue
 from core.i18n import N_, translator
 from core.models import Event, Feedback, utcnow
 from core.scope import SEES_ALL
-from web.db import session
+from infra.db import session
 
 
 def take(ref: str) -> Any:

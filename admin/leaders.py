@@ -31,7 +31,7 @@ from core.i18n import N_, translator
 from core.models import Directive, Feedback, Institution, Officer, utcnow
 from core.regions import Region, per_100k, regions
 from core.scope import SEES_ALL, subtree_ids
-from web.db import read_session, session
+from infra.db import read_session, session
 
 
 class DirectiveForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped

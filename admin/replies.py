@@ -17,7 +17,7 @@ from admin import auth
 from admin.forms import TemplateForm
 from core.i18n import N_, translator
 from core.models import Feedback, ReplyTemplate
-from web.db import session
+from infra.db import session
 
 MAX_TEMPLATES = 200
 

@@ -13,7 +13,7 @@ from core import report_files, reports
 from core.i18n import translator
 from core.models import Report
 from core.scope import visible_institution_ids
-from web.db import session
+from infra.db import session
 
 TYPES = {"pdf": "application/pdf",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}

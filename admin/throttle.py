@@ -17,7 +17,7 @@ The counts live in the app's Redis (every worker on every host sees the same
 ones) and are forgotten an hour after the last failure. Unknown accounts are
 counted exactly like real ones, so the throttle tells nobody who exists. With
 Redis down the throttle is open (logged): the hash's own cost and the
-per-address request limit of web.security still bound the rate.
+per-address request limit of infra.security still bound the rate.
 """
 
 from __future__ import annotations

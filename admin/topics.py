@@ -14,7 +14,7 @@ from core.errors import InvalidReference, MrejeshoError, UnknownFeedback
 from core.i18n import N_, translator
 from core.models import Feedback
 from core.scope import check_scope
-from web.db import session
+from infra.db import session
 
 
 def set_topic(ref: str) -> Any:

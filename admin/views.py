@@ -22,7 +22,7 @@ from core.localtime import days_between, local_text
 from core.models import Institution, utcnow
 from core.scope import visible_institution_ids
 from core.status import Channel, Kind, Status
-from web.db import read_session, read_sessionmaker, session
+from infra.db import read_session, read_sessionmaker, session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
                static_folder="static")

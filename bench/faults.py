@@ -140,8 +140,8 @@ def _tail(path: Path) -> str:
 def _app(database_url: str, redis_url: str) -> Any:
     """The app in this process: migrate, load the directory; later, sweep and count."""
     from core.institutions import SHIPPED_CSV, import_file
+    from infra.migrate import upgrade
     from web import create_app
-    from web.migrate import upgrade
 
     app = create_app({"DATABASE_URL": database_url, "REDIS_URL": redis_url,
                       "SECRET_KEY": "bench-faults", "WORKER_HEARTBEAT": 2})

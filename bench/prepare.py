@@ -66,7 +66,7 @@ def after_fork(app: Flask) -> None:
 def prepare(settings: Settings) -> None:
     from core.institutions import SHIPPED_CSV, import_file
     from core.models import Institution
-    from web.migrate import upgrade
+    from infra.migrate import upgrade
 
     check_targets(settings)
     ensure_database(settings)

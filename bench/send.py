@@ -50,7 +50,7 @@ def _commit_sms(app: Flask, n: int, tag: str) -> list[int]:
 
 def _worker(app: Flask, stop: Any = None) -> None:
     """One SendWorker until the queue is empty, or until ``stop`` (an Event) is set."""
-    from web import kv
+    from infra import kv
     from web.worker import SendWorker
 
     worker = SendWorker([kv.queue(app)], connection=kv.client(app), app=app, worker_ttl=16)

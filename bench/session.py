@@ -47,7 +47,7 @@ def run(settings: Settings, report: Report) -> None:
                 "phoneNumber": f"+25571{i:07d}", "networkCode": "63902", "text": text})
             if resp.status_code != 200:
                 raise RuntimeError(f"hop {text!r} answered {resp.status_code}")
-    from web import kv
+    from infra import kv
 
     redis = kv.client(app)
     total, shapes = 0, {}  # type: ignore[var-annotated]

@@ -64,8 +64,8 @@ def _core_submit(app: Any, rng: random.Random, codes: list[str]) -> None:
 def _lean_submit(app: Any, rng: random.Random, inst_ids: list[int]) -> None:
     """The same rows in three statements and one enqueue: what this stack allows."""
     from core.references import new_reference
+    from infra.kv import queue
     from sms.jobs import RETRY, send_message
-    from web.kv import queue
 
     phone = f"+25571{rng.randrange(10_000_000):07d}"
     with app.extensions["db"].engine.begin() as conn:

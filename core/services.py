@@ -95,7 +95,7 @@ class Submission:
 class SubmissionLimits:
     """At most ``per_hour`` / ``per_day`` citizen submissions per number (USSD, SMS, partner).
 
-    Kept in ``session.info[LIMITS_KEY]`` by the composition root (web.security reads
+    Kept in ``session.info[LIMITS_KEY]`` by the composition root (infra.security reads
     ``SUBMISSIONS_PER_HOUR``/``SUBMISSIONS_PER_DAY``); ``None`` switches a window off.
     Walk-in and web entries are made by officers and are never limited.
     """

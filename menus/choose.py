@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from core.directory import Directory
 from core.i18n import N_, translator
-
 from menus.index import Run, runs
 from menus.screens import footer, kind_name, page_count
 from menus.state import State

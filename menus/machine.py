@@ -16,7 +16,6 @@ from core.errors import InvalidReference
 from core.i18n import translator
 from core.references import parse_reference
 from core.rights import clean_words
-
 from menus import texts
 from menus.choose import FIRST_REGION_CHOICE
 from menus.screens import (

@@ -10,7 +10,6 @@ from functools import lru_cache
 
 from core.directory import Directory
 from core.i18n import translator
-
 from menus import texts
 from menus.choose import Chooser
 from menus.screens import (

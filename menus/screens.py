@@ -12,7 +12,6 @@ from functools import lru_cache
 from core.directory import Directory, shorten
 from core.gsm import to_gsm7
 from core.i18n import translator
-
 from menus.texts import KINDS, MAX_REASON
 
 SCREEN_MAX = 160

@@ -1,4 +1,4 @@
-"""Alembic environment: the URL comes from the caller (``web.migrate``) or ``DATABASE_URL``."""
+"""Alembic environment: the URL comes from the caller (``infra.migrate``) or ``DATABASE_URL``."""
 
 from __future__ import annotations
 

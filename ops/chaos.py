@@ -182,7 +182,7 @@ def faults(c: Cluster) -> list[tuple[str, Callable[[], None], Callable[[], None]
         """SIGKILL worker-1 while it runs a job (waiting up to 15 s for one): dying mid-send."""
         from rq import Worker
 
-        from web.kv import connect
+        from infra.kv import connect
 
         connection, group = connect(c.env["REDIS_URL"]), c.procs["worker-1"].pid
 
@@ -250,7 +250,7 @@ def drain(c: Cluster, engine: Any) -> int:
     """Let the workers finish; run the sweeper as the scheduler would; SMS still queued."""
     from rq import Queue
 
-    from web.kv import connect
+    from infra.kv import connect
 
     queue = Queue("default", connection=connect(c.env["REDIS_URL"]))
     deadline = time.monotonic() + 240

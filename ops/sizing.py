@@ -22,8 +22,8 @@ from rq import Queue
 from sqlalchemy import create_engine, text
 
 from core.db import normalise_url
+from infra.kv import connect
 from ops.cluster import Cluster
-from web.kv import connect
 
 TICK = os.sysconf("SC_CLK_TCK")
 HOP_SECONDS = float(os.environ.get("SIZING_SECONDS", "20"))

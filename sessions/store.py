@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 
 import redis
+
 from menus.state import Draft, State
 
 SESSION_TTL = 300

@@ -26,10 +26,10 @@ from sqlalchemy.orm import Session
 from core import clock
 from core.models import Event, InboundMessage, OutboundMessage, utcnow
 from core.notify import SENT_WHOLE
+from infra.db import database
+from infra.kv import queue as app_queue
 from sms.replies import fit
 from sms.sender import Permanent, Retryable, sender_for
-from web.db import database
-from web.kv import queue as app_queue
 
 log = logging.getLogger(__name__)
 

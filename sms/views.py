@@ -26,12 +26,12 @@ from core import clock
 from core.errors import InvalidPhone
 from core.models import Event, InboundMessage, OutboundMessage, utcnow
 from core.phones import normalise_phone
+from infra import kv, security
+from infra.db import database
 from sessions.sms_drafts import SmsDrafts
 from sms.directory import DirectoryHolder
 from sms.handler import handle
 from sms.rows import updated
-from web import kv, security
-from web.db import database
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__, url_prefix="/sms")

@@ -25,8 +25,9 @@ from core.institutions import SHIPPED_CSV, import_file
 from core.models import Base, Feedback, Officer
 from core.officers import create_officer
 from core.services import Submission, submit_feedback
-from web import create_app, kv
-from web.migrate import upgrade
+from infra import kv
+from infra.migrate import upgrade
+from web import create_app
 from web.worker import EmbeddedWorker
 
 PASSWORD = "correct horse battery"

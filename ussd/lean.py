@@ -32,13 +32,13 @@ from flask.ctx import AppContext
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from infra import db, security
+from infra.edge import clean
+from infra.logging import LEAN_REQUEST_ID, REQUEST_ID
+from infra.metrics import observe_hop
 from menus.machine import apology
 from ussd import africastalking
 from ussd.hop import Hop
-from web import db, security
-from web.edge import clean
-from web.logging import LEAN_REQUEST_ID, REQUEST_ID
-from web.metrics import observe_hop
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class LeanUssd:
         if length is None:
             return self.inner(environ, start_response)
         given = environ.get("HTTP_X_REQUEST_ID", "")
-        rid = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex  # as web.logging's
+        rid = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex  # as infra.logging's
         started, marked = time.perf_counter(), LEAN_REQUEST_ID.set(rid)
         try:
             status, body = self._respond(environ, environ["wsgi.input"].read(length), rid)

@@ -22,15 +22,15 @@ from sqlalchemy.orm import Session
 from core.directory import load_directory
 from core.i18n import translator
 from core.notify import queue_sms
+from infra import kv, security
+from infra.db import database, session
+from infra.metrics import observe_hop
 from menus.machine import Menu, apology
 from menus.screens import kind_name
 from sessions.store import SessionStore
 from ussd import africastalking, beem
 from ussd.effects import language_of, other_languages, phone_key
 from ussd.hop import Channel
-from web import kv, security
-from web.db import database, session
-from web.metrics import observe_hop
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ussd", __name__, url_prefix="/ussd")

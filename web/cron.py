@@ -1,4 +1,4 @@
-"""The config module of ``rq cron -c web.rqconfig web.cron``: the jobs of :mod:`web.schedule`.
+"""The config module of ``rq cron -c infra.rqconfig web.cron``: the jobs of :mod:`web.schedule`.
 
 ``rq cron`` imports this module and collects what it registers; nothing else
 imports it, so the registration at import time touches no web process.

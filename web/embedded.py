@@ -16,7 +16,7 @@ from flask import Flask
 from rq.cron import CronScheduler
 from werkzeug.serving import make_server
 
-from web import kv
+from infra import kv
 from web.schedule import JOBS, Periodic, register_jobs
 from web.worker import EmbeddedWorker
 

@@ -8,7 +8,7 @@ from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
-from web import db, kv
+from infra import db, kv
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from flask import Flask, Response, current_app, jsonify
 
-from web.open311 import SERVICES
-from web.open311_wire import FORMATS, MIMETYPES
+from open311.views import SERVICES
+from open311.wire import FORMATS, MIMETYPES
 
 PLAIN = "text/plain"
 FORM = "application/x-www-form-urlencoded"

@@ -5,8 +5,8 @@ on the ``default`` queue when due, and the ordinary workers run it inside the
 app context (``web.worker``). Production runs exactly one scheduler process
 beside the workers::
 
-    rq worker --with-scheduler -w web.worker.SendWorker -c web.rqconfig default
-    rq cron -c web.rqconfig web.cron
+    rq worker --with-scheduler -w web.worker.SendWorker -c infra.rqconfig default
+    rq cron -c infra.rqconfig web.cron
 
 (``web.cron`` is the config module ``rq cron`` imports; cron expressions are in
 the scheduler's local time, so run it with ``TZ=Africa/Dar_es_Salaam``). The
@@ -30,7 +30,7 @@ from flask import Flask
 
 from core import accountability, directives, reports, sla, tally
 from core.models import utcnow
-from web.db import database
+from infra.db import database
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ def send_digests() -> int:
     from flask import current_app
 
     from core import digest
-    from web import mail
+    from infra import mail
 
     with database().sessionmaker() as session:
         digests = digest.send_digests(session)
@@ -128,7 +128,7 @@ def send_digests() -> int:
 
 def purge_retention() -> int:
     """Remove submitters' numbers and names from feedback closed longer than RETENTION_DAYS."""
-    from web.security import retention_job
+    from infra.security import retention_job
 
     return retention_job()
 

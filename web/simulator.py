@@ -31,7 +31,7 @@ from core import gsm
 from core.errors import InvalidPhone
 from core.models import OutboundMessage, Subscriber
 from core.phones import normalise_phone
-from web import db
+from infra import db
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 

@@ -19,7 +19,7 @@ from core import ranking
 from core.i18n import translator
 from core.models import Institution
 from core.regions import per_100k, regions
-from web.db import read_session as session  # a read-only page: the replica when fit
+from infra.db import read_session as session  # a read-only page: the replica when fit
 
 bp = Blueprint("stats", __name__, template_folder="templates")
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import CLOCK_KEY
 from core.services import answer_feedback, reject_feedback
-from web import kv
+from infra import kv
 from web.schedule import register_jobs
 
 EAT = timezone(timedelta(hours=3))

@@ -10,8 +10,9 @@ from core import accountability, sla
 from core.models import Event, Feedback, Institution, OutboundMessage
 from core.scope import in_scope, scope_filter
 from core.services import answer_feedback, rate_feedback
+from infra import kv
 from tests.accountability.conftest import EAT, MONDAY
-from web import kv, schedule
+from web import schedule
 
 
 def at(day: datetime, hour: int) -> datetime:

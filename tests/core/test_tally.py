@@ -23,7 +23,7 @@ from core.institutions import SHIPPED_CSV, import_file
 from core.models import Feedback, FeedbackTally, Institution, OutboundMessage
 from core.scope import in_scope
 from core.status import OPEN_STATUSES
-from web.migrate import alembic_config
+from infra.migrate import alembic_config
 
 OPEN = {s.value for s in OPEN_STATUSES}
 PHONE = "0712345678"
@@ -233,7 +233,8 @@ def test_the_migration_counts_the_rows_already_there(app, database_url, session,
 
 
 def test_the_scheduled_job_squashes_in_a_worker(app, session, submit, run_jobs) -> None:
-    from web import kv, schedule
+    from infra import kv
+    from web import schedule
 
     assert any(job.func is schedule.squash_tally and job.interval == 60
                for job in schedule.JOBS)

@@ -14,7 +14,7 @@ from ops.cluster import Cluster, procfile
 def test_the_procfile_has_every_line_the_cluster_runs() -> None:
     lines = procfile()
     assert {"release", "web", "worker", "scheduler"} <= set(lines)
-    assert "-c web.rqconfig" in lines["worker"] and "-c web.rqconfig" in lines["scheduler"]
+    assert "-c infra.rqconfig" in lines["worker"] and "-c infra.rqconfig" in lines["scheduler"]
 
 
 def test_haproxy_accepts_the_generated_configuration(tmp_path) -> None:

@@ -24,8 +24,8 @@ from flask import Flask
 from sqlalchemy import MetaData, text
 
 from core.institutions import SHIPPED_CSV, import_file
+from infra.migrate import upgrade
 from web import create_app
-from web.migrate import upgrade
 
 
 def free_port() -> int:

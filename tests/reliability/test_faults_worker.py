@@ -14,9 +14,9 @@ from sqlalchemy import select, text, update
 
 from core.models import OutboundMessage
 from core.services import Submission, submit_feedback
+from infra.kv import QUEUE_NAME
 from sms.jobs import job_id, send_message, sweep_queued_messages
 from tests.reliability.test_worker_killed import _blocked_on_lock, _children, _worker
-from web.kv import QUEUE_NAME
 
 
 def _submit(app, phone: str = "0712345678") -> int:

@@ -12,7 +12,7 @@ from core.models import Event, Feedback, InboundMessage, Officer, OutboundMessag
 from core.officers import create_officer
 from core.retention import purge_batch, purge_expired
 from core.services import answer_feedback, close_feedback
-from web.logging import mask_text
+from infra.logging import mask_text
 
 NUMBERS = ["+255712345678", "255712345678", "0712345678", "+255 712 345 678",
            "0712-345-678", "+254722000111"]
@@ -95,8 +95,8 @@ def test_retention_goes_in_batches_and_can_be_switched_off(app, session, make_fe
 
 
 def test_retention_job_runs_in_a_worker(app, session, make_feedback, run_jobs) -> None:
-    from web import kv
-    from web.security import retention_job
+    from infra import kv
+    from infra.security import retention_job
 
     _closed(make_feedback, session, 400)
     kv.queue(app).enqueue(retention_job)

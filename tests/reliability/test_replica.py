@@ -22,10 +22,10 @@ from core.institutions import SHIPPED_CSV, import_file
 from core.models import Feedback
 from core.officers import create_officer
 from core.services import Submission, submit_feedback
+from infra.migrate import upgrade
 from tests.conftest import PASSWORD
 from tests.reliability.conftest import PostgresServer, _pg_bin
 from web import create_app
-from web.migrate import upgrade
 
 REQUESTS = "/open311/v2/requests.json"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from infra.security import InsecureConfiguration
 from web import create_app
-from web.security import InsecureConfiguration
 
 
 @pytest.mark.parametrize("secret", [None, "dev", "test", "changeme", "secret"])

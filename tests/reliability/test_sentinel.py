@@ -3,7 +3,7 @@
 The test starts its own master, replica and Sentinel on spare ports, points the
 real app at ``redis+sentinel://…``, SIGKILLs the master mid-walk, and then
 checks that the promoted replica carries sessions, the rq queue and a real
-``rq worker -c web.rqconfig`` (the Procfile's line) with nothing lost or doubled.
+``rq worker -c infra.rqconfig`` (the Procfile's line) with nothing lost or doubled.
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ from rq.cli.helpers import get_redis_from_config
 from sqlalchemy import select
 
 from core.models import Feedback, OutboundMessage
+from infra import kv, rqconfig
 from tests.reliability.phone import SUBMIT, Phone, counts
 from tests.reliability.sentinels import SentinelSet
-from web import create_app, kv, rqconfig
+from web import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -102,7 +103,7 @@ def test_a_failover_mid_session_costs_only_the_hop_in_flight(sentinel_app, senti
            "DATABASE_URL": sentinel_app.config["DATABASE_URL"], "MREJESHO_EMBEDDED": "true"}
     for _attempt in range(3):  # Sentinels still settling may name no master for a moment;
         worker = subprocess.run(  # a burst worker run again sends nothing twice (row lock)
-            [str(Path(sys.executable).parent / "rq"), "worker", "--burst", "-c", "web.rqconfig",
+            [str(Path(sys.executable).parent / "rq"), "worker", "--burst", "-c", "infra.rqconfig",
              "-w", "web.worker.AppWorker", "default"],
             cwd=ROOT, env=env, timeout=120, capture_output=True, text=True)
         if worker.returncode == 0 or "No master found" not in worker.stderr:

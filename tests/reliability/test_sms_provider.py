@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from core.models import OutboundMessage
 from core.services import Submission, submit_feedback
+from infra import kv
 from tests.reliability.conftest import endpoint_or_skip
 from tests.reliability.phone import SUBMIT, Phone
-from web import kv
 
 AT_SMS = re.compile(r"https://api\.(sandbox\.)?africastalking\.com/version1/messaging.*")
 

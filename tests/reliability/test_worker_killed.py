@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 
 from core.models import OutboundMessage
 from core.services import Submission, submit_feedback
-from web.kv import QUEUE_NAME
+from infra.kv import QUEUE_NAME
 
 
 def _worker(env_urls: dict[str, str], burst: bool, log_path,

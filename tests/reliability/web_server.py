@@ -20,7 +20,7 @@ from typing import Any
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
-TOKEN = "fault-token-of-the-suite"  # web.security: production wants 16 or more
+TOKEN = "fault-token-of-the-suite"  # infra.security: production wants 16 or more
 
 
 def port_in_range() -> int:

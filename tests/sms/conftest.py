@@ -12,7 +12,7 @@ from rq.job import Job
 from sqlalchemy import select
 
 from core.models import OutboundMessage
-from web import kv
+from infra import kv
 
 AT_URL = "https://api.africastalking.com/version1/messaging"
 PHONE = "+255712345678"

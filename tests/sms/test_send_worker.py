@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 
 from core.models import Event, OutboundMessage
 from core.notify import queue_sms
+from infra import kv
 from sms.jobs import enqueue_messages, job_id
 from tests.sms.conftest import AT_URL, at_reply
-from web import kv
 from web.worker import SendWorker
 
 

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from core.institutions import SHIPPED_CSV, import_file
 from core.models import Feedback, OutboundMessage
+from infra.migrate import upgrade
 from tests.ussd.conftest import PHONE, ATSession
 from web import create_app
-from web.migrate import upgrade
 
 
 def test_dropped_session_keeps_the_draft_and_a_redial_continues_it(at, session) -> None:

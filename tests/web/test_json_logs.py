@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from web.logging import mask_text
+from infra.logging import mask_text
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "s3cr3t-callback-token"

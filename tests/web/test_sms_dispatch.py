@@ -15,7 +15,7 @@ def test_committed_sms_are_sent_by_the_worker(session, make_feedback, run_jobs) 
 
 def test_a_rolled_back_submission_sends_nothing(session, redis_client) -> None:
     from core.services import Submission, submit_feedback
-    from web.kv import QUEUE_NAME
+    from infra.kv import QUEUE_NAME
 
     submit_feedback(session, Submission(kind="opinion", channel="sms", institution_code="TRA",
                                         description="Maoni yangu", phone="0712345678"))

@@ -3,12 +3,13 @@
 Views and jobs own their transaction and commit it; teardown rolls back
 whatever was left uncommitted, so a failed request writes nothing. Read-only
 pages take :func:`read_session` instead: the replica (``DATABASE_REPLICA_URL``)
-when it is up and fresh, else the primary (see :mod:`web.replica`).
+when it is up and fresh, else the primary (see :mod:`infra.replica`).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, g, request
@@ -18,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import make_engine, make_sessionmaker
-from web.replica import Replica
+from infra.replica import Replica
 
 WROTE_UNTIL = "db_primary_until"  # in the officer's cookie: read the primary until then
 WROTE = "wrote"                    # in a session's info: it flushed a change
@@ -31,7 +32,14 @@ class Database:
     replica: Replica | None = None
 
 
-def init_app(app: Flask) -> None:
+Dispatch = Callable[[list[int]], None]  # committed OutboundMessage ids → whoever sends them
+
+
+def init_app(app: Flask, dispatch: Dispatch | None = None) -> None:
+    """The engine and sessions; ``dispatch`` (from the composition root) gets committed SMS ids.
+
+    Off when ``SMS_DISPATCH`` is false: tests that inspect the queued rows send nothing.
+    """
     app.config.setdefault("REPLICA_MAX_LAG", 10)      # seconds behind before reads go primary
     app.config.setdefault("REPLICA_CHECK_EVERY", 2)   # seconds between lag probes per process
     # A SendWorker's threads each hold a connection while their SMS is sent (the row
@@ -45,25 +53,11 @@ def init_app(app: Flask) -> None:
                           float(app.config["REPLICA_CHECK_EVERY"]))
         app.after_request(_remember_write)
         app.register_error_handler(OperationalError, _replica_failed)
-    factory = make_sessionmaker(engine, _dispatcher(app))
+    factory = make_sessionmaker(engine, dispatch if app.config["SMS_DISPATCH"] else None)
     if replica is not None:
         event.listen(factory, "before_flush", _note_write)
     app.extensions["db"] = Database(engine, factory, replica)
     app.teardown_appcontext(_close_session)
-
-
-def _dispatcher(app: Flask):  # type: ignore[no-untyped-def]
-    """Committed SMS ids go to rq (see sms.jobs); off in tests that inspect the queue rows."""
-    if not app.config["SMS_DISPATCH"]:
-        return None
-
-    def dispatch(ids: list[int]) -> None:
-        from sms.jobs import enqueue_messages
-        from web.kv import queue
-
-        enqueue_messages(queue(app), ids)
-
-    return dispatch
 
 
 def database(app: Flask | None = None) -> Database:

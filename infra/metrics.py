@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from core.accountability import overdue_counts
 from core.models import Event, OutboundMessage
-from web import db, kv
+from infra import db, kv
 
 log = logging.getLogger(__name__)
 COUNTS_KEY = "mrejesho:metrics"     # the cluster-wide counters: field "<name>:<label>"

@@ -26,10 +26,10 @@ from core.institutions import TRIAGE_CODE
 from core.models import Feedback, Partner
 from core.partners import partner_for_key, submit_for_partner
 from core.services import Submission
-from web.db import session
-from web.edge import held_nul
-from web.open311 import SERVICES, BadRequest, route
-from web.open311_wire import error, render, shown
+from infra.db import session
+from infra.edge import held_nul
+from open311.views import SERVICES, BadRequest, route
+from open311.wire import error, render, shown
 
 log = logging.getLogger(__name__)
 TRUE, FALSE = frozenset({"true", "1", "yes"}), frozenset({"false", "0", "no", ""})

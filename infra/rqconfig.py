@@ -1,4 +1,4 @@
-"""rq's CLI settings (``rq worker -c web.rqconfig``, ``rq cron -c web.rqconfig``) from REDIS_URL.
+"""rq's CLI settings (``rq worker -c infra.rqconfig``, ``rq cron -c ...``) from REDIS_URL.
 
 rq's own ``--url`` knows only plain servers; its settings module also speaks
 Sentinel. Reading the one ``REDIS_URL`` here gives the workers and the
@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from web.kv import SENTINEL_OPTIONS, parse_sentinel_url
+from infra.kv import SENTINEL_OPTIONS, parse_sentinel_url
 
 
 def settings(url: str) -> dict[str, Any]:

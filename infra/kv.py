@@ -10,7 +10,7 @@ The client then asks the Sentinels for the master on every new connection, so
 after a failover the next hop reaches the promoted replica; the hop in flight
 sees a connection error and answers with the usual apology. Sessions, drafts,
 the rate limits (which borrow this client's pool) and the rq queue all go
-through the one client; rq's CLI gets the same through :mod:`web.rqconfig`.
+through the one client; rq's CLI gets the same through :mod:`infra.rqconfig`.
 """
 
 from __future__ import annotations

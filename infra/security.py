@@ -25,8 +25,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from core import retention
 from core.i18n import translator
 from core.services import DEFAULT_LIMITS, LIMITS_KEY, SubmissionLimits
-from web import kv
-from web import logging as phone_logging
+from infra import kv
+from infra import logging as phone_logging
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +234,7 @@ def _headers(resp: Response) -> Response:
 
 def retention_job() -> int:
     """rq job (run daily by web.schedule): purge submitters of long-closed feedback."""
-    from web.db import database
+    from infra.db import database
 
     days = _optional_int(current_app.config["RETENTION_DAYS"])
     return retention.purge_expired(database().sessionmaker, days)

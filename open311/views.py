@@ -7,10 +7,10 @@ stranger's phone shows: the kind, the institution, the status and the dates.
 village or their officer, and no filter can promise otherwise. Names, phone
 numbers, answers, appeal reasons and partners never appear; nor do the
 geographic fields, which we do not collect. Writes (``POST requests``) need a
-partner's ``api_key``: :mod:`web.open311_post`.
+partner's ``api_key``: :mod:`open311.post`.
 
 Every endpoint answers in the format its extension names (``.xml``, GeoReport's
-default, or ``.json``); errors too (:mod:`web.open311_wire`). Status: received,
+default, or ``.json``); errors too (:mod:`open311.wire`). Status: received,
 in progress and appealed are ``open``; answered and closed are ``closed`` (an
 answer may still be appealed: ``status_notes`` says so). ``expected_datetime``
 is the service level's due date. Times are W3C date-times in East Africa Time.
@@ -33,9 +33,9 @@ from core.errors import InvalidReference
 from core.models import Feedback, Institution
 from core.references import parse_reference
 from core.status import Kind, Status
-from web.db import read_session
-from web.edge import http_error, nul_keys
-from web.open311_wire import FORMATS, error, format_of, render, shown
+from infra.db import read_session
+from infra.edge import http_error, nul_keys
+from open311.wire import FORMATS, error, format_of, render, shown
 
 bp = Blueprint("open311", __name__, url_prefix="/open311")
 
@@ -299,7 +299,7 @@ def _http_error(exc: HTTPException) -> Response | HTTPException:
 
 
 def init_app(app: Flask) -> None:
-    from web import open311_post  # noqa: F401  (adds POST requests to the blueprint)
+    from open311 import post  # noqa: F401  (adds POST requests to the blueprint)
 
     app.register_blueprint(bp)
     for code in (400, 404, 405, 413):

@@ -7,7 +7,7 @@ it past ``REPLICA_MAX_LAG`` seconds; it runs at most every ``REPLICA_CHECK_EVERY
 seconds per process so a page pays for it rarely, and an error on the replica
 marks it down at once (the next page reads the primary). Writes never come here,
 and an officer who has just written reads the primary for ``REPLICA_MAX_LAG``
-seconds so their own change is on the page (see :mod:`web.db`).
+seconds so their own change is on the page (see :mod:`infra.db`).
 """
 
 from __future__ import annotations
