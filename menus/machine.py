@@ -197,8 +197,9 @@ class Menu:
         index = pick(state.lang, title, labels, state.page, choice)
         if index is None:
             return self._again(state, texts.INVALID_CHOICE)
-        if state.arg.startswith("R:"):
-            return self._go(state, "list", 0, "c:" + codes[index])
+        opens = self.renderer.chooser.opens(state.arg, codes[index])
+        if opens:
+            return self._go(state, "list", 0, opens)
         return self._chosen(state, codes[index])
 
     def _chosen(self, state: State, code: str) -> tuple[State, Screen]:

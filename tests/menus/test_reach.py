@@ -2,7 +2,9 @@
 
 A screen is what the phone shows: the e-Mrejesho menu the dial-through
 ``*152*00*9*2#`` lands on is screen 1, the description prompt the last one
-counted. Two ways are walked for every row of the directory, in both languages:
+counted. Two ways are walked for every row of the directory as the service loads
+it (``data/institutions.csv`` and the 139 district commissioners' offices of
+``data/districts.csv``), in both languages:
 
 - lists: every numbered choice and ``98`` from the e-Mrejesho menu, breadth
   first, so each institution's count is the fewest screens the lists allow;
@@ -21,6 +23,8 @@ from dataclasses import replace
 
 import pytest
 
+from core.districts import DISTRICT_KIND, SHORT_PREFIX
+from core.gsm import is_gsm7
 from menus.machine import Menu
 from menus.screens import MORE
 from menus.state import Draft, State, new_state
@@ -57,8 +61,9 @@ def by_lists(menu: Menu, lang: str) -> dict[str, int]:
 
 
 def typed(menu: Menu, lang: str, code: str) -> str:
-    """What a citizen types for an institution: the first word of the name they read."""
-    label = menu.directory.list_label(code, lang)
+    """What a citizen types for an institution: the first word of the name they read, the
+    place for a district commissioner's office ("DC Bahi": ``Bahi``)."""
+    label = menu.directory.list_label(code, lang).removeprefix(SHORT_PREFIX)
     word = label.split()[0].strip(",.()")
     return word if len(word) >= 2 else label
 
@@ -121,7 +126,24 @@ def test_every_institution_within_six_screens_both_ways_both_languages(walked, c
 
 
 def test_the_walk_covers_every_row(menu: Menu, walked) -> None:
-    assert len(walked) == len(menu.directory.entries) > 300
+    assert len(walked) == len(menu.directory.entries) > 450
+    assert sum(kind == DISTRICT_KIND for kind, _, _ in walked) == 139
+
+
+@pytest.mark.parametrize("lang", ["sw", "en"])
+def test_each_regions_district_offices_are_one_item_and_one_page(menu: Menu, lang: str) -> None:
+    """Listed after the councils they made a third page (7 screens): now item 2, one page."""
+    for code, _place in menu.directory.regions:
+        state = replace(new_state(lang), node="list", arg=f"c:{code}",
+                        draft=Draft(kind="complaint"))
+        state, screen = menu.step(state, "2")
+        assert state.arg == f"d:{code}" and "98" not in screen.body, screen.body
+        assert len(screen.body) <= 160 and is_gsm7(screen.body), screen.body
+        _title, offices = menu.renderer.list_items(state)
+        assert offices and all(menu.directory.entries[c].kind == DISTRICT_KIND
+                               for c in offices)
+        state, screen = menu.step(state, str(len(offices)))
+        assert state.node == "desc" and state.draft and state.draft.institution == offices[-1]
 
 
 def test_bahi_and_pangani_are_five_screens_by_the_lists(menu: Menu) -> None:
@@ -161,7 +183,8 @@ def test_poster_dial_through_lands_on_each_region(menu: Menu) -> None:
         assert screen.body.startswith(f"CON {place}:\n1 ") and state.arg == f"c:{code}"
 
 
-@pytest.mark.parametrize("arg", ["r", "g:regional_secretariat", "b:agency:99", "R:9", "c:NOPE"])
+@pytest.mark.parametrize("arg", ["r", "g:regional_secretariat", "b:agency:99", "R:9", "c:NOPE",
+                                 "d:NOPE"])
 def test_a_list_kept_in_a_draft_across_a_deploy_still_renders(menu: Menu, arg: str) -> None:
     """A draft (30 minutes in Redis) may name a list the new snapshot does not have."""
     draft = Draft(kind="complaint", node="list", arg=arg)
