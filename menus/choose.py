@@ -4,7 +4,7 @@ From the dial-through: e-Mrejesho (1), the group screen (2), then at most three
 screens to the description prompt (6). The group screen names the regions by
 their first letters ("5 A-I 6 K-L 7 M"), so a council is a run of regions (3),
 its region's list (4, 5) away, a district commissioner's office the region's
-"District commissioners" item (4) and one page of places (5) away; ministries
+"DC offices" item (4) and one page of places (5) away; ministries
 and agencies are a screen of letter ranges (3) and at most two pages of names
 (4, 5) away; typed letters find any of them (3, 4, 5). tests/menus/test_reach.py
 walks every row of the directory in both languages and holds the table to it.
@@ -37,8 +37,8 @@ GROUP_TITLES = {"ministry": N_("Ministries %(letters)s:"),
                 "agency": N_("Agencies %(letters)s:")}
 WHOLE_TITLES = {"ministry": N_("Ministries"), "agency": N_("Agencies and departments"),
                 "regional_secretariat": N_("Regional secretariats")}
-DISTRICTS_ITEM = N_("District commissioners")
-DISTRICTS_TITLE = N_("District commissioners, %(region)s:")
+DISTRICTS_ITEM = N_("DC offices")  # the district commissioners'
+DISTRICTS_TITLE = N_("DC offices, %(region)s:")
 INDEX_TITLES = {"ministry": N_("Ministries: first letters"),
                 "agency": N_("Agencies: first letters")}
 

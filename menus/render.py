@@ -121,7 +121,7 @@ class Renderer:
         """A full description comes straight here (issue 21), so this screen says it is full;
         "0" goes back to the screen it skipped, whose "0" asks before the text is lost."""
         t, d = translator(state.lang), state.draft
-        full = [t._("Full at %(n)s letters: add more by SMS after sending.",
+        full = [t._("Full at %(n)s letters. To add more: SMS ADD.",
                     n=MAX_DESCRIPTION)] if d is not None and not has_room(d.description) else []
         return "\n".join([*full, t._("Who is sending?"), "1 " + t._("Known, with my number"),
                           "2 " + t._("Anonymous"), footer(state.lang, False)])
