@@ -26,7 +26,7 @@ import pytest
 from core.districts import DISTRICT_KIND, SHORT_PREFIX
 from core.gsm import is_gsm7
 from menus.machine import Menu
-from menus.screens import MORE
+from menus.screens import MORE, pages
 from menus.state import Draft, State, new_state
 
 LIMIT = 6
@@ -77,7 +77,6 @@ def by_letters(menu: Menu, lang: str, code: str) -> int | None:
     while True:  # the found list, page by page
         title, codes = menu.renderer.list_items(state)
         labels = menu.renderer.labels(lang, state.arg, codes)
-        from menus.screens import pages
         start_, stop = pages(lang, title, labels)[state.page]
         if code in codes[start_:stop]:
             after, _ = menu.step(state, str(codes.index(code) - start_ + 1))
@@ -90,7 +89,7 @@ def by_letters(menu: Menu, lang: str, code: str) -> int | None:
         screens += 1
 
 
-def table(menu: Menu) -> list[tuple[str, str, dict[str, int | None]]]:
+def table(menu: Menu) -> list[tuple[str, str, str, dict[str, int | None]]]:
     lists = {lang: by_lists(menu, lang) for lang in ("sw", "en")}
     rows = []
     for code, entry in sorted(menu.directory.entries.items(),
@@ -99,12 +98,12 @@ def table(menu: Menu) -> list[tuple[str, str, dict[str, int | None]]]:
         for lang in ("sw", "en"):
             counts[f"lists {lang}"] = lists[lang].get(code)
             counts[f"letters {lang}"] = by_letters(menu, lang, code)
-        rows.append((entry.kind, entry.label("sw"), counts))
+        rows.append((entry.kind, entry.label("sw"), entry.label("en"), counts))
     return rows
 
 
 @pytest.fixture(scope="module")
-def walked(menu: Menu) -> list[tuple[str, str, dict[str, int | None]]]:
+def walked(menu: Menu) -> list[tuple[str, str, str, dict[str, int | None]]]:
     return table(menu)
 
 
@@ -112,22 +111,28 @@ def test_every_institution_within_six_screens_both_ways_both_languages(walked, c
     columns = ["lists sw", "lists en", "letters sw", "letters en"]
     with capsys.disabled():
         print("\nScreens from the dial-through to the description prompt (issue 21)")
-        print(f"{'kind':<22}{'institution (sw)':<26}" + "".join(f"{c:>12}" for c in columns))
-        for kind, label, counts in walked:
-            print(f"{kind:<22}{label:<26}" + "".join(f"{counts[c] or '-':>12}"
-                                                    for c in columns))
-        for c in columns:
-            values = [counts[c] or 99 for _, _, counts in walked]
-            print(f"{c}: worst {max(values)}, median {statistics.median(values)}, "
-                  f"institutions {len(values)}")
-    too_deep = [(label, c, counts[c]) for _, label, counts in walked for c in columns
+        print(f"{'kind':<22}{'institution (sw)':<26}{'(en)':<26}"
+              + "".join(f"{c:>12}" for c in columns))
+        for kind, label, english, counts in walked:
+            print(f"{kind:<22}{label:<26}{english:<26}" + "".join(f"{counts[c] or '-':>12}"
+                                                                for c in columns))
+        print(f"\n{'worst / median':<22}{'institutions':>12}" + "".join(f"{c:>12}"
+                                                                      for c in columns))
+        for kind in sorted({row[0] for row in walked}) + ["all"]:
+            rows = [counts for k, *_, counts in walked if kind in (k, "all")]
+            cells = []
+            for c in columns:
+                values = [counts[c] or 99 for counts in rows]
+                cells.append(f"{max(values)} / {statistics.median(values):g}")
+            print(f"{kind:<22}{len(rows):>12}" + "".join(f"{cell:>12}" for cell in cells))
+    too_deep = [(label, c, counts[c]) for _, label, _, counts in walked for c in columns
                 if counts[c] is None or counts[c] > LIMIT]  # type: ignore[operator]
     assert not too_deep, too_deep
 
 
 def test_the_walk_covers_every_row(menu: Menu, walked) -> None:
     assert len(walked) == len(menu.directory.entries) > 450
-    assert sum(kind == DISTRICT_KIND for kind, _, _ in walked) == 139
+    assert sum(kind == DISTRICT_KIND for kind, *_ in walked) == 139
 
 
 @pytest.mark.parametrize("lang", ["sw", "en"])
