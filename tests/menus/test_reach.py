@@ -201,3 +201,27 @@ def test_a_list_kept_in_a_draft_across_a_deploy_still_renders(menu: Menu, arg: s
     assert len(screen.body) <= 160
     state, screen = menu.step(state, "00")
     assert state.node == "home"
+
+
+@pytest.mark.parametrize("lang", ["sw", "en"])
+@pytest.mark.parametrize("words", [["Maji hayatoki tangu jana"], ["a" * 150, "2", "b" * 149]])
+def test_no_screen_on_the_way_asks_only_to_go_on(menu: Menu, lang: str, words: list[str]) -> None:
+    """Issue 21: a screen whose one choice is "go on" is folded into the next; every
+    numbered choice says what it does. Walked as a citizen submits: short and full text."""
+    state, _ = start(lang)
+    steps = ["1", "3", "TRA", "1", *words, *(["1"] if len(words) == 1 else []), "2", "1"]
+    choices_seen = []
+    for typed_in in steps:
+        state, screen = menu.step(state, typed_in)
+        if screen.effect:
+            assert screen.effect == ("submit",) and typed_in == steps[-1]
+            break
+        assert not state.error, screen.body
+        choices = [line for line in screen.text.split("\n")
+                   if line.split(" ", 1)[0].isdigit() and line.split(" ", 1)[0] not in
+                   ("0", "00", MORE)]
+        choices_seen.append((state.node, len(choices)))
+        if state.node not in ("search", "desc", "name"):  # a prompt: typing is the answer
+            assert len(choices) >= 2, screen.body
+    after_text = choices_seen[4 + len(words) - 1][0]  # "add more" or, when full, who sends
+    assert after_text == ("desc_more" if len(words) == 1 else "identity")
