@@ -23,6 +23,7 @@ from core.errors import ImportFailed
 from core.models import Institution
 
 DISTRICT_KIND = "district"
+SHORT_PREFIX = "DC "  # "DC Bahi": the office; the council is "Bahi DC" (place first)
 FILE_NAME = "districts.csv"
 COLUMNS = ("code", "region_code", "name_sw", "name_en", "short_names", "councils")
 
@@ -44,7 +45,7 @@ def import_districts(session: Session, text: str) -> int:
             session.add(office)
         office.kind, office.name_sw, office.name_en = DISTRICT_KIND, row["name_sw"], row["name_en"]
         office.short_names = row["short_names"]
-        office.short_sw = office.short_en = f"DC {row['name_en'].split(' District')[0]}"
+        office.short_sw = office.short_en = SHORT_PREFIX + row["name_en"].split(" District")[0]
         region = existing[row["region_code"]]
         office.parent_id, office.region_code = region.id, region.code
         session.flush()

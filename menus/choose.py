@@ -3,23 +3,27 @@
 From the dial-through: e-Mrejesho (1), the group screen (2), then at most three
 screens to the description prompt (6). The group screen names the regions by
 their first letters ("5 A-I 6 K-L 7 M"), so a council is a run of regions (3),
-its region's list (4, 5) away; ministries and agencies are a screen of letter
-ranges (3) and at most two pages of names (4, 5) away; typed letters find any
-of them (3, 4, 5). tests/menus/test_reach.py walks every row of the directory
-in both languages and holds the table to it.
+its region's list (4, 5) away, a district commissioner's office the region's
+"DC offices" item (4) and one page of places (5) away; ministries
+and agencies are a screen of letter ranges (3) and at most two pages of names
+(4, 5) away; typed letters find any of them (3, 4, 5). tests/menus/test_reach.py
+walks every row of the directory in both languages and holds the table to it.
 
 List arguments (``State.arg`` of the ``list`` node):
 
     g:<group>        a whole group short enough for two pages
     b:<group>:<i>    the i-th letter range of a group (from the ``index`` node)
     R:<i>            the i-th run of regions (from the group screen)
-    c:<region>       a region's secretariat, then its councils, place name first
+    c:<region>       a region's secretariat, its district commissioners (one item), then
+                     its councils, place name first
+    d:<region>       the district commissioners' offices of a region, by place: one page
     q:<letters>      what typed letters found
 """
 
 from __future__ import annotations
 
 from core.directory import Directory
+from core.districts import DISTRICT_KIND, SHORT_PREFIX
 from core.i18n import N_, translator
 from menus.index import Run, runs
 from menus.screens import footer, kind_name, page_count
@@ -33,6 +37,8 @@ GROUP_TITLES = {"ministry": N_("Ministries %(letters)s:"),
                 "agency": N_("Agencies %(letters)s:")}
 WHOLE_TITLES = {"ministry": N_("Ministries"), "agency": N_("Agencies and departments"),
                 "regional_secretariat": N_("Regional secretariats")}
+DISTRICTS_ITEM = N_("DC offices")  # the district commissioners'
+DISTRICTS_TITLE = N_("DC offices, %(region)s:")
 INDEX_TITLES = {"ministry": N_("Ministries: first letters"),
                 "agency": N_("Agencies: first letters")}
 
@@ -50,16 +56,21 @@ class Chooser:
     def labels(self, lang: str, arg: str, codes: tuple[str, ...]) -> tuple[str, ...]:
         found = self._labels.get((lang, arg))
         if found is None:
-            d = self.directory
-            if arg.startswith("R:"):
-                found = tuple(d.region_label(c) for c in codes)
-            elif arg.startswith("c:"):
-                found = tuple(d.label(c, lang) for c in codes)
-            else:
-                found = tuple(d.list_label(c, lang) for c in codes)
+            found = self._labels_of(lang, arg, codes)
             if not arg.startswith("q:"):
                 self._labels[(lang, arg)] = found
         return found
+
+    def _labels_of(self, lang: str, arg: str, codes: tuple[str, ...]) -> tuple[str, ...]:
+        d = self.directory
+        if arg.startswith("R:"):
+            return tuple(d.region_label(c) for c in codes)
+        if arg.startswith("c:"):
+            item = translator(lang)._(DISTRICTS_ITEM)
+            return tuple(item if c.startswith("d:") else d.label(c, lang) for c in codes)
+        if arg.startswith("d:"):  # the title says whose offices: "Bahi", not "DC Bahi"
+            return tuple(d.label(c, lang).removeprefix(SHORT_PREFIX) for c in codes)
+        return tuple(d.list_label(c, lang) for c in codes)
 
     def list_items(self, state: State) -> tuple[str, tuple[str, ...]]:
         """The title and the codes the list ``state.arg`` shows."""
@@ -69,7 +80,10 @@ class Chooser:
             codes = tuple(c for c, _ in d.regions[run.start:run.stop]) if run else ()
             return t._("Region:"), codes
         if arg.startswith("c:"):
-            return d.region_label(arg[2:]) + ":", d.councils.get(arg[2:], ())
+            return d.region_label(arg[2:]) + ":", self._region_list(arg[2:])
+        if arg.startswith("d:"):
+            title = t._(DISTRICTS_TITLE, region=d.region_label(arg[2:]))
+            return title, self._districts(arg[2:])
         if arg.startswith("q:"):
             return t._("Found:"), d.search(arg[2:], lang)
         if arg.startswith("b:"):
@@ -82,6 +96,28 @@ class Chooser:
         if arg.startswith("g:") and arg[2:] in WHOLE_TITLES:
             return t._(WHOLE_TITLES[arg[2:]]), d.group(lang, arg[2:])
         return "", ()  # a list this snapshot no longer has (a draft kept across a deploy)
+
+    def opens(self, arg: str, code: str) -> str | None:
+        """The list a choice on list ``arg`` opens, or None when it chose an institution."""
+        if arg.startswith("R:"):
+            return "c:" + code
+        return code if code.startswith("d:") else None
+
+    def _districts(self, region: str) -> tuple[str, ...]:
+        d = self.directory
+        return tuple(c for c in d.councils.get(region, ())
+                     if (e := d.get(c)) is not None and e.kind == DISTRICT_KIND)
+
+    def _region_list(self, region: str) -> tuple[str, ...]:
+        """The secretariat, one item for the district offices, then the councils.
+
+        The 139 district offices listed after the councils put a third page on the
+        longest regions (7 screens to the description prompt); behind one item on the
+        first page they are 6, and the councils keep their two pages.
+        """
+        districts = self._districts(region)
+        own = tuple(c for c in self.directory.councils.get(region, ()) if c not in districts)
+        return (*own[:1], "d:" + region, *own[1:]) if districts else own
 
     # -- letter ranges -----------------------------------------------------------------
     def group_fits(self, lang: str, group: str) -> bool:

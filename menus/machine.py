@@ -197,8 +197,9 @@ class Menu:
         index = pick(state.lang, title, labels, state.page, choice)
         if index is None:
             return self._again(state, texts.INVALID_CHOICE)
-        if state.arg.startswith("R:"):
-            return self._go(state, "list", 0, "c:" + codes[index])
+        opens = self.renderer.chooser.opens(state.arg, codes[index])
+        if opens:
+            return self._go(state, "list", 0, opens)
         return self._chosen(state, codes[index])
 
     def _chosen(self, state: State, code: str) -> tuple[State, Screen]:
@@ -226,8 +227,10 @@ class Menu:
         joined = f"{old} {clean}".strip()
         if len(joined) > MAX_DESCRIPTION:
             return self._again(state, texts.DESC_TOO_LONG)
-        draft = replace(state.draft, description=joined)
-        return self._go(replace(state, draft=draft), "desc_more")
+        state = replace(state, draft=replace(state.draft, description=joined))
+        if not has_room(joined):  # "add more" is gone: only "go on" was left to ask
+            return self._go(state.go("desc_more"), "identity")
+        return self._go(state, "desc_more")
 
     def _desc_more(self, state: State, choice: str) -> tuple[State, Screen]:
         assert state.draft is not None

@@ -53,9 +53,6 @@ def static_body(lang: str, node: str) -> str:
         return t._("Why do you appeal? Write the reason:") + "\n" + back
     if node == "lang":
         return "Lugha/Language\n1 Kiswahili\n2 English\n" + back
-    if node == "identity":
-        return "\n".join([t._("Who is sending?"), "1 " + t._("Known, with my number"),
-                          "2 " + t._("Anonymous"), back])
     if node == "name":
         return t._("Write your name, or 1 to skip:") + "\n" + back
     raise KeyError(node)
@@ -119,6 +116,15 @@ class Renderer:
                               max=MAX_DESCRIPTION),
                           "1 " + t._("Next: who is sending"), "2 " + t._("Add more"),
                           footer(state.lang, False)])
+
+    def _identity(self, state: State) -> str:
+        """A full description comes straight here (issue 21), so this screen says it is full;
+        "0" goes back to the screen it skipped, whose "0" asks before the text is lost."""
+        t, d = translator(state.lang), state.draft
+        full = [t._("Full at %(n)s letters. To add more: SMS ADD.",
+                    n=MAX_DESCRIPTION)] if d is not None and not has_room(d.description) else []
+        return "\n".join([*full, t._("Who is sending?"), "1 " + t._("Known, with my number"),
+                          "2 " + t._("Anonymous"), footer(state.lang, False)])
 
     def _sure(self, state: State) -> str:
         t = translator(state.lang)

@@ -1,22 +1,18 @@
 from __future__ import annotations
 
 import pytest
+from flask import Flask
 
-from core.directory import Directory, build_directory
-from core.institutions import SHIPPED_CSV, read_rows
-from core.models import Institution
+from core.directory import Directory, load_directory
 from menus.machine import Menu
 
 
 @pytest.fixture(scope="session")
-def directory() -> Directory:
-    """The shipped directory, built without a database: the menus never query."""
-    rows = read_rows(SHIPPED_CSV.read_text(encoding="utf-8-sig"))
-    return build_directory([
-        Institution(code=r.code, kind=r.kind, name_sw=r.name_sw, name_en=r.name_en,
-                    short_names=r.short_names, short_sw=r.short_sw, short_en=r.short_en,
-                    region_code=r.region_code or None)
-        for r in rows])
+def directory(app: Flask) -> Directory:
+    """The directory as the service loads it: the shipped CSV and the district offices beside
+    it, imported into the test database; the menus themselves never query."""
+    with app.extensions["db"].sessionmaker() as session:
+        return load_directory(session)
 
 
 @pytest.fixture(scope="session")

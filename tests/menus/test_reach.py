@@ -2,7 +2,9 @@
 
 A screen is what the phone shows: the e-Mrejesho menu the dial-through
 ``*152*00*9*2#`` lands on is screen 1, the description prompt the last one
-counted. Two ways are walked for every row of the directory, in both languages:
+counted. Two ways are walked for every row of the directory as the service loads
+it (``data/institutions.csv`` and the 139 district commissioners' offices of
+``data/districts.csv``), in both languages:
 
 - lists: every numbered choice and ``98`` from the e-Mrejesho menu, breadth
   first, so each institution's count is the fewest screens the lists allow;
@@ -21,8 +23,10 @@ from dataclasses import replace
 
 import pytest
 
+from core.districts import DISTRICT_KIND, SHORT_PREFIX
+from core.gsm import is_gsm7
 from menus.machine import Menu
-from menus.screens import MORE
+from menus.screens import MORE, pages
 from menus.state import Draft, State, new_state
 
 LIMIT = 6
@@ -57,8 +61,9 @@ def by_lists(menu: Menu, lang: str) -> dict[str, int]:
 
 
 def typed(menu: Menu, lang: str, code: str) -> str:
-    """What a citizen types for an institution: the first word of the name they read."""
-    label = menu.directory.list_label(code, lang)
+    """What a citizen types for an institution: the first word of the name they read, the
+    place for a district commissioner's office ("DC Bahi": ``Bahi``)."""
+    label = menu.directory.list_label(code, lang).removeprefix(SHORT_PREFIX)
     word = label.split()[0].strip(",.()")
     return word if len(word) >= 2 else label
 
@@ -72,7 +77,6 @@ def by_letters(menu: Menu, lang: str, code: str) -> int | None:
     while True:  # the found list, page by page
         title, codes = menu.renderer.list_items(state)
         labels = menu.renderer.labels(lang, state.arg, codes)
-        from menus.screens import pages
         start_, stop = pages(lang, title, labels)[state.page]
         if code in codes[start_:stop]:
             after, _ = menu.step(state, str(codes.index(code) - start_ + 1))
@@ -85,7 +89,7 @@ def by_letters(menu: Menu, lang: str, code: str) -> int | None:
         screens += 1
 
 
-def table(menu: Menu) -> list[tuple[str, str, dict[str, int | None]]]:
+def table(menu: Menu) -> list[tuple[str, str, str, dict[str, int | None]]]:
     lists = {lang: by_lists(menu, lang) for lang in ("sw", "en")}
     rows = []
     for code, entry in sorted(menu.directory.entries.items(),
@@ -94,12 +98,12 @@ def table(menu: Menu) -> list[tuple[str, str, dict[str, int | None]]]:
         for lang in ("sw", "en"):
             counts[f"lists {lang}"] = lists[lang].get(code)
             counts[f"letters {lang}"] = by_letters(menu, lang, code)
-        rows.append((entry.kind, entry.label("sw"), counts))
+        rows.append((entry.kind, entry.label("sw"), entry.label("en"), counts))
     return rows
 
 
 @pytest.fixture(scope="module")
-def walked(menu: Menu) -> list[tuple[str, str, dict[str, int | None]]]:
+def walked(menu: Menu) -> list[tuple[str, str, str, dict[str, int | None]]]:
     return table(menu)
 
 
@@ -107,21 +111,44 @@ def test_every_institution_within_six_screens_both_ways_both_languages(walked, c
     columns = ["lists sw", "lists en", "letters sw", "letters en"]
     with capsys.disabled():
         print("\nScreens from the dial-through to the description prompt (issue 21)")
-        print(f"{'kind':<22}{'institution (sw)':<26}" + "".join(f"{c:>12}" for c in columns))
-        for kind, label, counts in walked:
-            print(f"{kind:<22}{label:<26}" + "".join(f"{counts[c] or '-':>12}"
-                                                    for c in columns))
-        for c in columns:
-            values = [counts[c] or 99 for _, _, counts in walked]
-            print(f"{c}: worst {max(values)}, median {statistics.median(values)}, "
-                  f"institutions {len(values)}")
-    too_deep = [(label, c, counts[c]) for _, label, counts in walked for c in columns
+        print(f"{'kind':<22}{'institution (sw)':<26}{'(en)':<26}"
+              + "".join(f"{c:>12}" for c in columns))
+        for kind, label, english, counts in walked:
+            print(f"{kind:<22}{label:<26}{english:<26}" + "".join(f"{counts[c] or '-':>12}"
+                                                                for c in columns))
+        print(f"\n{'worst / median':<22}{'institutions':>12}" + "".join(f"{c:>12}"
+                                                                      for c in columns))
+        for kind in sorted({row[0] for row in walked}) + ["all"]:
+            rows = [counts for k, *_, counts in walked if kind in (k, "all")]
+            cells = []
+            for c in columns:
+                values = [counts[c] or 99 for counts in rows]
+                cells.append(f"{max(values)} / {statistics.median(values):g}")
+            print(f"{kind:<22}{len(rows):>12}" + "".join(f"{cell:>12}" for cell in cells))
+    too_deep = [(label, c, counts[c]) for _, label, _, counts in walked for c in columns
                 if counts[c] is None or counts[c] > LIMIT]  # type: ignore[operator]
     assert not too_deep, too_deep
 
 
 def test_the_walk_covers_every_row(menu: Menu, walked) -> None:
-    assert len(walked) == len(menu.directory.entries) > 300
+    assert len(walked) == len(menu.directory.entries) > 450
+    assert sum(kind == DISTRICT_KIND for kind, *_ in walked) == 139
+
+
+@pytest.mark.parametrize("lang", ["sw", "en"])
+def test_each_regions_district_offices_are_one_item_and_one_page(menu: Menu, lang: str) -> None:
+    """Listed after the councils they made a third page (7 screens): now item 2, one page."""
+    for code, _place in menu.directory.regions:
+        state = replace(new_state(lang), node="list", arg=f"c:{code}",
+                        draft=Draft(kind="complaint"))
+        state, screen = menu.step(state, "2")
+        assert state.arg == f"d:{code}" and "98" not in screen.body, screen.body
+        assert len(screen.body) <= 160 and is_gsm7(screen.body), screen.body
+        _title, offices = menu.renderer.list_items(state)
+        assert offices and all(menu.directory.entries[c].kind == DISTRICT_KIND
+                               for c in offices)
+        state, screen = menu.step(state, str(len(offices)))
+        assert state.node == "desc" and state.draft and state.draft.institution == offices[-1]
 
 
 def test_bahi_and_pangani_are_five_screens_by_the_lists(menu: Menu) -> None:
@@ -161,7 +188,8 @@ def test_poster_dial_through_lands_on_each_region(menu: Menu) -> None:
         assert screen.body.startswith(f"CON {place}:\n1 ") and state.arg == f"c:{code}"
 
 
-@pytest.mark.parametrize("arg", ["r", "g:regional_secretariat", "b:agency:99", "R:9", "c:NOPE"])
+@pytest.mark.parametrize("arg", ["r", "g:regional_secretariat", "b:agency:99", "R:9", "c:NOPE",
+                                 "d:NOPE"])
 def test_a_list_kept_in_a_draft_across_a_deploy_still_renders(menu: Menu, arg: str) -> None:
     """A draft (30 minutes in Redis) may name a list the new snapshot does not have."""
     draft = Draft(kind="complaint", node="list", arg=arg)
@@ -173,3 +201,27 @@ def test_a_list_kept_in_a_draft_across_a_deploy_still_renders(menu: Menu, arg: s
     assert len(screen.body) <= 160
     state, screen = menu.step(state, "00")
     assert state.node == "home"
+
+
+@pytest.mark.parametrize("lang", ["sw", "en"])
+@pytest.mark.parametrize("words", [["Maji hayatoki tangu jana"], ["a" * 150, "2", "b" * 149]])
+def test_no_screen_on_the_way_asks_only_to_go_on(menu: Menu, lang: str, words: list[str]) -> None:
+    """Issue 21: a screen whose one choice is "go on" is folded into the next; every
+    numbered choice says what it does. Walked as a citizen submits: short and full text."""
+    state, _ = start(lang)
+    steps = ["1", "3", "TRA", "1", *words, *(["1"] if len(words) == 1 else []), "2", "1"]
+    choices_seen = []
+    for typed_in in steps:
+        state, screen = menu.step(state, typed_in)
+        if screen.effect:
+            assert screen.effect == ("submit",) and typed_in == steps[-1]
+            break
+        assert not state.error, screen.body
+        choices = [line for line in screen.text.split("\n")
+                   if line.split(" ", 1)[0].isdigit() and line.split(" ", 1)[0] not in
+                   ("0", "00", MORE)]
+        choices_seen.append((state.node, len(choices)))
+        if state.node not in ("search", "desc", "name"):  # a prompt: typing is the answer
+            assert len(choices) >= 2, screen.body
+    after_text = choices_seen[4 + len(words) - 1][0]  # "add more" or, when full, who sends
+    assert after_text == ("desc_more" if len(words) == 1 else "identity")

@@ -39,6 +39,11 @@ def test_nothing_is_cut_add_more_only_while_there_is_room(menu: Menu) -> None:
     assert screen.body.startswith("CON Ndefu kuliko nafasi iliyobaki: punguza.")
     state, screen = menu.step(state, "x" * (MAX_DESCRIPTION - len(before) - 1))
     assert len(state.draft.description) == MAX_DESCRIPTION
+    # full: only "go on" was left to ask, so it is folded into who is sending (issue 21)
+    assert state.node == "identity" and screen.body.startswith("CON Imejaa, herufi 300")
+    _, again = menu.step(state, "7")                         # room kept for the reason line
+    assert again.body == f"CON Chaguo si sahihi, jaribu tena.\n{screen.text}"
+    state, screen = menu.step(state, "0")                    # the folded screen, kept for back
     assert "Ongeza maelezo" not in screen.body and "ONGEZA" in screen.body
     state, screen = menu.step(state, "2")                    # not "invalid choice"
     assert screen.body.startswith("CON Maelezo yamefika kikomo.")

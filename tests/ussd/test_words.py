@@ -38,7 +38,7 @@ def test_a_full_description_says_how_to_add_the_rest_by_sms(at, session, client)
     s.send("TRA", "1", "a" * 150, "2")
     screen = s.send("b" * 149)
     assert "Ongeza maelezo" not in screen and "ONGEZA" in screen
-    s.send("1", "2")
+    s.send("2")                          # full: already on "who is sending" (issue 21)
     done = s.send("1")
     ref = _ref(done)
     assert f"ONGEZA {ref}" in done
