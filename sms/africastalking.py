@@ -20,6 +20,7 @@ from africastalking.SMS import SMSService
 from werkzeug.datastructures import MultiDict
 
 from core.delivery import DELIVERED, FAILED
+from core.inbound import Arrived
 from infra.edge import Malformed
 from sms.port import Permanent, Retryable
 
@@ -47,21 +48,6 @@ def _field(form: Mapping[str, str], name: str, limit: int) -> str:
     if len(value) > limit:
         raise Malformed(f"field {name!r} is too long")
     return value
-
-
-@dataclass(frozen=True)
-class Arrived:
-    """An inbound callback as we store it: cleaned fields, the reason it cannot be
-    handled (if any), and what arrived when the cleaned fields differ from it."""
-
-    provider_id: str
-    sender: str
-    text: str
-    to: str
-    network_code: str | None
-    link_id: str | None
-    problem: str | None
-    raw: dict[str, Any] | None
 
 
 def parse_inbound(form: MultiDict[str, str], body: bytes, mimetype: str) -> Arrived | None:

@@ -15,15 +15,14 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Flask, Response, request
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from core.delivery import settle_delivery
-from core.models import InboundMessage, utcnow
+from core.inbound import Arrived, store_inbound
 from infra import edge
 from infra.db import database
 from sms import africastalking
-from sms.africastalking import PROVIDER, Arrived
+from sms.africastalking import PROVIDER
 from sms.directory import DirectoryHolder
 from sms.handler import handle_stored
 
@@ -62,28 +61,10 @@ def inbound() -> Response:
     return _ok()
 
 
-def _store(a: Arrived) -> int | None:
-    """Insert the message once per aggregator id; the id of the stored row.
-
-    A callback we cannot handle is stored already handled (``command`` says why),
-    so the sweeper leaves it alone.
-    """
+def _store(arrived: Arrived) -> int | None:
     with database().sessionmaker() as session:
-        now = utcnow()
-        msg = InboundMessage(provider=PROVIDER, provider_id=a.provider_id, phone=a.sender,
-                             to=a.to, text=a.text, network_code=a.network_code,
-                             link_id=a.link_id, received_at=now, raw=a.raw)
-        if a.problem is not None:
-            msg.command, msg.handled_at = "unreadable", now
-        session.add(msg)
-        try:
-            session.commit()
-        except IntegrityError:  # the aggregator's retry of a message we already have
-            session.rollback()
-            msg_id = session.scalar(select(InboundMessage.id).where(
-                InboundMessage.provider == PROVIDER, InboundMessage.provider_id == a.provider_id))
-        else:
-            msg_id = msg.id
+        msg_id = store_inbound(session, PROVIDER, arrived)
+        session.commit()
     return msg_id
 
 
