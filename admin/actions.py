@@ -16,13 +16,14 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from admin import auth, desk_context, labels, picker, replies
+from admin import auth, desk_context, labels, picker
 from admin.forms import ActionForm, AnswerForm, RejectForm, TransferForm, WalkInForm
 from core import duplicates, gsm, rights, services
 from core.errors import InvalidReference, MrejeshoError, UnknownFeedback
 from core.i18n import N_, translator
 from core.models import Feedback, Institution, OutboundMessage
 from core.permits import allowed_actions
+from core.reply_templates import template_text, templates_for
 from core.scope import check_scope, in_scope
 from core.status import Kind
 from infra.db import session
@@ -68,7 +69,7 @@ def page(feedback: Feedback, error: str | None = None, status: int = 200,
         OutboundMessage.feedback_id == feedback.id).order_by(OutboundMessage.id)))
     answer = forms.get("answer") or AnswerForm()
     answer.template.choices = [SelectChoice("", "-")] + [
-        SelectChoice(str(t.id), t.title) for t in replies.for_feedback(s, feedback)]
+        SelectChoice(str(t.id), t.title) for t in templates_for(s, feedback)]
     transfer = forms.get("transfer") or TransferForm()
     return render_template(
         "admin/feedback.html", f=feedback, messages=messages, error=error,
@@ -139,7 +140,7 @@ def answer(ref: str) -> Any:
     form = AnswerForm()
     return act(ref, form, "answer", lambda f: duplicates.answer_with_duplicates(
         session(), f, auth.me(),
-        (form.text.data or "").strip() or replies.pick(session(), f, form.template.data)),
+        (form.text.data or "").strip() or template_text(session(), f, form.template.data)),
         N_("The answer to %(ref)s is on its way to the citizen."))
 
 

@@ -55,6 +55,16 @@ def ensure_subscriber(session: Session, phone: str, language: str) -> Subscriber
     return _subscriber(session, phone)
 
 
+def set_opt_out(session: Session, subscriber: Subscriber, opted_out: bool) -> None:
+    """STOP (``True``) or START (``False``) for one subscriber, shared by every channel.
+
+    An opt-out stops only what :data:`core.notify.STOPPED_BY_OPT_OUT` names (news
+    the citizen never asked for); :func:`core.notify.queue_sms` reads the flag.
+    """
+    subscriber.opted_out = opted_out
+    session.flush()
+
+
 def _subscriber(session: Session, phone: str) -> Subscriber:
     sub = session.scalar(select(Subscriber).where(Subscriber.phone == phone)
                          .execution_options(populate_existing=True))

@@ -13,17 +13,24 @@ and no view can forget. Three rules hold for every request:
 - What still cannot be read (a ValueError, an overflow, a value the database
   refuses) answers 400 with a one-line reason (``bad_input``), and any HTTP
   error answers one plain-text line, never a page or a traceback.
+
+The aggregators' callbacks (USSD and SMS, every adapter) share the rest of their
+edge here, since channels may not import each other: an adapter raises
+:class:`Malformed` for a callback it cannot read (the blueprint answers
+:func:`bad`), and :func:`check_callback_token` refuses a request without the
+shared secret before any adapter reads it.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import traceback
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask, Request, Response, g
+from flask import Flask, Request, Response, abort, current_app, g, request
 from flask.json.provider import DefaultJSONProvider
 from sqlalchemy.exc import DataError, StatementError
 from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
@@ -32,6 +39,31 @@ from werkzeug.exceptions import HTTPException
 log = logging.getLogger(__name__)
 MAX_JSON_DEPTH = 32
 BAD_INPUT = (ValueError, OverflowError, RecursionError, DataError)
+TOKEN_REFUSED = "wrong or missing token\n"
+
+
+class Malformed(ValueError):
+    """A callback we cannot read; the message is the one-line 400 reason."""
+
+
+def bad(reason: str) -> Response:
+    """The 400 an aggregator gets for a callback it sent wrong: the reason, one line."""
+    return Response(reason + "\n", 400, mimetype="text/plain")
+
+
+def token_ok(expected: object, given: str) -> bool:
+    """Whether ``given`` is the callback token; any is, while none is configured.
+
+    Compared in constant time: the token is all that stands between the internet
+    and posting an SMS or a USSD hop as any number.
+    """
+    return not expected or hmac.compare_digest(given.encode(), str(expected).encode())
+
+
+def check_callback_token() -> None:
+    """``before_request`` of every aggregator blueprint: 403 unless ``?token=`` is right."""
+    if not token_ok(current_app.config.get("CALLBACK_TOKEN"), request.args.get("token", "")):
+        abort(Response(TOKEN_REFUSED, 403, mimetype="text/plain"))
 
 
 def clean(value: str) -> str:

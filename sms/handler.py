@@ -4,7 +4,8 @@ The channel stays thin: :func:`sms.parser.parse` says what the citizen asked,
 one service of :mod:`core.services` does it, and the reply goes out through
 :func:`core.notify.queue_sms` (so the opt-out rule and the after-commit
 dispatch hold here as everywhere). A domain refusal becomes a one-line reply
-from the catalogues; the caller owns the transaction.
+from the catalogues. :func:`handle` leaves the transaction to its caller;
+:func:`handle_stored`, the one entry of the view and of the sweeper, owns its own.
 """
 
 from __future__ import annotations
@@ -13,15 +14,21 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core import clock, services
-from core.errors import InvalidFeedback, MrejeshoError, NotAllowed
+from core.errors import InvalidFeedback, InvalidPhone, MrejeshoError, NotAllowed
 from core.i18n import normalise_locale
 from core.institutions import TRIAGE_CODE
 from core.models import InboundMessage, Subscriber
 from core.notify import queue_sms
+from core.phones import normalise_phone
+from core.replies import render
+from core.subscribers import set_opt_out
+from infra import kv, security
+from infra.db import database
 from sessions.sms_drafts import SmsDrafts
 from sms import replies as r
 from sms.directory import Directory
@@ -54,7 +61,7 @@ class Context:
             log.info("inbound SMS %s: reply held back by the per-number limit", self.msg.id)
             return
         queue_sms(self.session, phone=self.phone, purpose=PURPOSE,
-                  text=r.render(self.lang, msgid, **params))
+                  text=render(self.lang, msgid, **params))
 
 
 def handle(session: Session, msg: InboundMessage, directory: Directory,
@@ -83,6 +90,44 @@ def handle(session: Session, msg: InboundMessage, directory: Directory,
     msg.handled_at = ctx.now
     session.flush()
     return command
+
+
+def handle_stored(inbound_id: int) -> bool:
+    """Handle a stored inbound message unless someone already has; True if this call did.
+
+    The view after storing, and the sweeper (:func:`sms.jobs.sweep_queued_messages`)
+    for what a crash left, both come here: the claim (``handled_at IS NULL``) makes
+    two concurrent deliveries of one id handled once.
+    """
+    with database().sessionmaker() as session:
+        now = clock.now(session)  # the clock every host shares, not this host's
+        claimed = updated(session,
+            update(InboundMessage)
+            .where(InboundMessage.id == inbound_id, InboundMessage.handled_at.is_(None))
+            .values(handled_at=now))
+        if not claimed:
+            session.rollback()
+            return False
+        msg = session.get(InboundMessage, inbound_id, populate_existing=True)
+        assert msg is not None
+        _handle(session, msg, now)
+        session.commit()
+        return True
+
+
+def _handle(session: Session, msg: InboundMessage, now: datetime) -> None:
+    try:
+        msg.phone = normalise_phone(msg.phone)
+    except InvalidPhone:  # kept, but there is no one we could answer
+        msg.command = "invalid_sender"
+        log.info("inbound SMS %s from a number we cannot answer", msg.id)
+        return
+    directory = current_app.extensions["sms_directory"].get(session)
+    handle(session, msg, directory, now, SmsDrafts(kv.client()), allow_reply=_reply_allowed)
+
+
+def _reply_allowed(phone: str) -> bool:
+    return security.allow("sms-reply", phone, "SMS_REPLY_RATE_LIMIT")
 
 
 def _submit(ctx: Context, c: Command) -> None:
@@ -181,8 +226,7 @@ def _opt(ctx: Context, opted_out: bool) -> None:
     assert sub is not None
     if opted_out:
         ctx.reply(r.STOPPED)  # queued while still opted in: the last SMS they get
-    sub.opted_out = opted_out
-    ctx.session.flush()
+    set_opt_out(ctx.session, sub, opted_out)
     if not opted_out:
         ctx.reply(r.STARTED)
 

@@ -26,10 +26,12 @@ from sqlalchemy.orm import Session
 from core import clock
 from core.models import Event, InboundMessage, OutboundMessage, utcnow
 from core.notify import SENT_WHOLE
+from core.replies import fit
 from infra.db import database
 from infra.kv import queue as app_queue
-from sms.replies import fit
-from sms.sender import Permanent, Retryable, sender_for
+from sms.handler import handle_stored
+from sms.port import Permanent, Retryable
+from sms.sender import sender_for
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +113,6 @@ def sweep_queued_messages(older_than: timedelta = SWEEP_AFTER) -> int:
             .order_by(OutboundMessage.id).limit(SWEEP_LIMIT)))
     stale = [i for i in ids if not _has_live_job(queue, i, grace)]
     enqueue_messages(queue, stale)
-    from sms.views import handle_stored  # the view's own path, after the fact
-
     with database().sessionmaker() as session:
         inbound = list(session.scalars(select(InboundMessage.id).where(
             InboundMessage.handled_at.is_(None), InboundMessage.received_at < cutoff,

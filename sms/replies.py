@@ -1,17 +1,15 @@
 """Every SMS the channel itself writes, rendered in the subscriber's language.
 
-Each reply is a msgid with named placeholders; :func:`fit` folds the result to
-GSM-7 and keeps it within two segments (one wherever the catalogue text allows:
-tests/sms/test_replies.py renders every template with worst-case values).
+Each reply is a msgid with named placeholders; :func:`core.replies.render` folds
+the result to GSM-7 and keeps it within two segments (one wherever the catalogue
+text allows: tests/sms/test_replies.py renders every template with worst-case values).
 """
 
 from __future__ import annotations
 
-from core import gsm
 from core.i18n import N_, translator
-
-MAX_SEGMENTS = 2
-ELLIPSIS = "..."
+from core.replies import fit as fit  # the one rule of what an SMS may be, and
+from core.replies import render as render  # its renderer, named where the msgids are
 
 KINDS = {
     "complaint": N_("Complaint"), "suggestion": N_("Suggestion"), "inquiry": N_("Inquiry"),
@@ -69,40 +67,9 @@ ERRORS = {
 GENERIC_ERROR = N_("Sorry, your request could not be completed. Please try again.")
 
 
-def render(lang: str, msgid: str, **params: object) -> str:
-    return fit(translator(lang)._(msgid, **params))
-
-
 def kind_name(lang: str, kind: str) -> str:
     return translator(lang)._(KINDS.get(kind, kind))
 
 
 def status_name(lang: str, status: str) -> str:
     return translator(lang)._(STATUSES.get(status, status))
-
-
-def error(lang: str, code: str) -> str:
-    return render(lang, ERRORS.get(code, GENERIC_ERROR))
-
-
-def fit(text: str, segments: int = MAX_SEGMENTS) -> str:
-    """GSM-7 only, at most ``segments`` SMS; an over-long text loses its tail to '...'."""
-    text = gsm.to_gsm7(" ".join(text.split()))
-    if gsm.segments(text) <= segments:
-        return text
-    budget = gsm.SINGLE if segments == 1 else segments * gsm.CONCATENATED
-    while gsm.septets(text) + len(ELLIPSIS) > budget:
-        text = text[:budget - len(ELLIPSIS) - (gsm.septets(text) - len(text))]
-    return text.rstrip() + ELLIPSIS
-
-
-def shorten(text: str, room: int) -> str:
-    """``text`` cut at a word boundary to at most ``room`` septets, marked with '...'."""
-    text = gsm.to_gsm7(" ".join(text.split()))
-    if gsm.septets(text) <= room:
-        return text
-    cut = text[:max(room - len(ELLIPSIS), 0)]
-    while gsm.septets(cut) > room - len(ELLIPSIS):
-        cut = cut[:-1]
-    head = cut.rsplit(" ", 1)[0] if " " in cut[len(cut) // 2:] else cut
-    return head.rstrip(" ,.;:") + ELLIPSIS

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from infra.edge import Malformed
 from ussd.hop import Hop, text_key
 
 MAX_FIELD = 200
 MAX_TEXT = 4000
-
-
-class Malformed(ValueError):
-    """A callback we cannot read; the message is the one-line 400 reason."""
 
 
 def required(form: Mapping[str, str], name: str, limit: int = MAX_FIELD) -> str:

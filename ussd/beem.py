@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ussd.africastalking import Malformed, dialled_through
+from infra.edge import Malformed
+from ussd.africastalking import dialled_through
 from ussd.hop import Hop, text_key
 
 COMMANDS = frozenset({"initiate", "continue", "terminate"})

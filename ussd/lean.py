@@ -18,7 +18,6 @@ Flask ones; a navigation hop pushes none.
 
 from __future__ import annotations
 
-import hmac
 import logging
 import time
 import uuid
@@ -33,7 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from infra import db, security
-from infra.edge import clean
+from infra.edge import TOKEN_REFUSED, Malformed, clean, token_ok
 from infra.logging import LEAN_REQUEST_ID, REQUEST_ID
 from infra.metrics import observe_hop
 from menus.machine import apology
@@ -88,13 +87,11 @@ class LeanUssd:
 
     def _respond(self, environ: dict[str, Any], raw: bytes, rid: str) -> tuple[str, bytes]:
         config = self.app.config
-        token = config.get("CALLBACK_TOKEN")
-        if token and not hmac.compare_digest(_first(_query(environ), "token").encode(),
-                                             str(token).encode()):
-            return "403 FORBIDDEN", b"wrong or missing token\n"
+        if not token_ok(config.get("CALLBACK_TOKEN"), _first(_query(environ), "token")):
+            return "403 FORBIDDEN", TOKEN_REFUSED.encode()
         try:
             hop = africastalking.parse_hop(_form(raw), config["USSD_SERVICE_CODE"])
-        except africastalking.Malformed as exc:
+        except Malformed as exc:
             return "400 BAD REQUEST", f"{exc}\n".encode()
         return "200 OK", self._answer(hop, rid).encode()
 

@@ -7,7 +7,6 @@ in ``app.extensions`` so a navigation hop never queries the database.
 
 from __future__ import annotations
 
-import hmac
 import logging
 import threading
 import time
@@ -15,18 +14,16 @@ from collections.abc import Callable
 from typing import Any
 
 import redis
-from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from core.directory import load_directory
-from core.i18n import translator
-from core.notify import queue_sms
-from infra import kv, security
+from core.drafts import queue_draft_kept
+from infra import edge, kv, security
 from infra.db import database, session
 from infra.metrics import observe_hop
 from menus.machine import Menu, apology
-from menus.screens import kind_name
 from sessions.store import SessionStore
 from ussd import africastalking, beem
 from ussd.effects import language_of, other_languages, phone_key
@@ -104,16 +101,7 @@ def _lookup_guard(app: Flask, effect: str, phone: str, session_id: str) -> bool:
                                app))
 
 
-@bp.before_request
-def _check_token() -> None:
-    token = current_app.config.get("CALLBACK_TOKEN")
-    if token and not hmac.compare_digest(request.args.get("token", "").encode(),
-                                         str(token).encode()):
-        abort(Response("wrong or missing token\n", 403, mimetype="text/plain"))
-
-
-def _bad(reason: str) -> Response:
-    return Response(reason + "\n", 400, mimetype="text/plain")
+bp.before_request(edge.check_callback_token)
 
 
 def _answer(hop: Any) -> str:
@@ -131,8 +119,8 @@ def _answer(hop: Any) -> str:
 def africastalking_hop() -> Response:
     try:
         hop = africastalking.parse_hop(request.form, current_app.config["USSD_SERVICE_CODE"])
-    except africastalking.Malformed as exc:
-        return _bad(str(exc))
+    except edge.Malformed as exc:
+        return edge.bad(str(exc))
     return Response(_answer(hop), 200, mimetype="text/plain")
 
 
@@ -141,8 +129,8 @@ def beem_hop() -> Response:
     data: Any = request.get_json(silent=True)
     try:
         command, hop = beem.parse(data, current_app.config["USSD_SERVICE_CODE"])
-    except africastalking.Malformed as exc:
-        return _bad(str(exc))
+    except edge.Malformed as exc:
+        return edge.bad(str(exc))
     if command == "terminate":
         _notice(hop.session_id, hop.phone, "Incomplete")
         return jsonify(beem.reply(data, "END "))
@@ -153,8 +141,8 @@ def beem_hop() -> Response:
 def africastalking_events() -> Response:
     try:
         session_id, phone, status = africastalking.parse_notice(request.form)
-    except africastalking.Malformed as exc:
-        return _bad(str(exc))
+    except edge.Malformed as exc:
+        return edge.bad(str(exc))
     _notice(session_id, phone, status)
     return Response("OK\n", 200, mimetype="text/plain")
 
@@ -174,11 +162,8 @@ def _notice(session_id: str, phone: str, status: str) -> None:
     try:
         db = session()
         lang = store.cached_language(phone) or language_of(db, phone)
-        t = translator(lang)
-        queue_sms(db, phone=phone_key(phone), purpose="draft_kept", text=t._(
-            "Your %(kind)s draft is kept for 30 minutes. Dial %(code)s, choose 9 then 2 "
-            "to continue it.", kind=kind_name(lang, draft.kind),
-            code=current_app.config["USSD_SERVICE_CODE"]))
+        queue_draft_kept(db, phone_key(phone), lang, draft.kind,
+                         current_app.config["USSD_SERVICE_CODE"])
         db.commit()
     except (SQLAlchemyError, redis.RedisError):
         log.exception("USSD notice %s: could not queue the draft SMS", session_id)

@@ -1,0 +1,43 @@
+"""The outbound port: what a sender is, how it fails, and the embedded outbox.
+
+A sender either returns the provider's message id or raises: :class:`Retryable`
+for what may pass (network errors, timeouts, 5xx, a gateway that could not
+route), :class:`Permanent` for a per-recipient refusal that will not change
+(invalid number, blacklisted, do-not-disturb). The jobs in :mod:`sms.jobs`
+decide what to do with each. Here, below every adapter, so that an adapter
+(:mod:`sms.africastalking`) and the registry (:mod:`sms.sender`) both import it
+and neither imports the other's importer.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class SendError(Exception):
+    """The provider did not take the message."""
+
+
+class Retryable(SendError):
+    """Try again later: the network, the provider or the route may recover."""
+
+
+class Permanent(SendError):
+    """This recipient will not get this message, however often we try."""
+
+
+class Sender(Protocol):
+    name: str
+
+    def send(self, message_id: int, phone: str, text: str) -> str:
+        """Send ``text`` to ``phone``; return the provider's message id or raise SendError."""
+        ...
+
+
+class OutboxSender:
+    """The embedded default: the OutboundMessage row itself is the outbox."""
+
+    name = "outbox"
+
+    def send(self, message_id: int, phone: str, text: str) -> str:
+        return f"outbox-{message_id}"
