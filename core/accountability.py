@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.orm import Session, joinedload, lazyload
+from sqlalchemy.orm import Session, joinedload, lazyload, object_session
 
-from core import sla
+from core import policies, sla
 from core.i18n import translator
 from core.models import Event, Feedback, Institution, Officer, OutboundMessage, utcnow
 from core.notify import queue_sms
@@ -88,6 +88,7 @@ def acknowledgement_overdue(feedback: Feedback, now: datetime | None = None,
                             policy: sla.Policy | None = None) -> bool:
     """Still untouched after the acknowledgement due time (for the admin's row flag)."""
     now = now or utcnow()
+    policy = policy or policies.of(object_session(feedback)).sla
     return (feedback.status == Status.RECEIVED.value and feedback.acknowledged_at is None
             and sla.acknowledge_due(feedback.created_at, policy) < now)
 
@@ -240,7 +241,8 @@ def close_batch(session: Session, now: datetime, policy: sla.Policy | None = Non
     The window is counted as ``appeal_feedback`` counts it. Closed rows leave the
     query, so calling again until it returns nothing closes the whole backlog.
     """
-    cutoff = now - timedelta(days=(policy or sla.active()).appeal_window_days)
+    policy = policy or policies.of(session).sla
+    cutoff = now - timedelta(days=policy.appeal_window_days)
     rows = list(session.scalars(select(Feedback).where(
         Feedback.status == Status.ANSWERED.value, Feedback.answered_at < cutoff)
         .options(lazyload(Feedback.events)).order_by(Feedback.id).limit(limit)))

@@ -27,17 +27,6 @@ class Policy:
 
 
 DEFAULT_POLICY = Policy()
-# The policy in force: the composition root may replace it once from configuration
-# (web.schedule reads MREJESHO_SLA_*); every due date and window asks active().
-_active: list[Policy] = [DEFAULT_POLICY]
-
-
-def configure(policy: Policy) -> None:
-    _active[0] = policy
-
-
-def active() -> Policy:
-    return _active[0]
 
 
 def policy_from_config(answer_days: dict[str, int] | None = None,
@@ -78,14 +67,14 @@ def add_working_days(start: datetime, days: int) -> datetime:
     return moment
 
 
-def answer_due(kind: str, start: datetime, policy: Policy | None = None) -> datetime:
-    return add_working_days(start, (policy or active()).answer_days.get(kind, 14))
+def answer_due(kind: str, start: datetime, policy: Policy = DEFAULT_POLICY) -> datetime:
+    return add_working_days(start, policy.answer_days.get(kind, 14))
 
 
-def transfer_due(start: datetime, policy: Policy | None = None) -> datetime:
-    return add_working_days(start, (policy or active()).transfer_days)
+def transfer_due(start: datetime, policy: Policy = DEFAULT_POLICY) -> datetime:
+    return add_working_days(start, policy.transfer_days)
 
 
-def acknowledge_due(start: datetime, policy: Policy | None = None) -> datetime:
+def acknowledge_due(start: datetime, policy: Policy = DEFAULT_POLICY) -> datetime:
     """When a new feedback should have been acknowledged (taken in hand or answered)."""
-    return add_working_days(start, (policy or active()).acknowledge_days)
+    return add_working_days(start, policy.acknowledge_days)

@@ -15,28 +15,29 @@ process (``web.embedded``).
 
 Jobs are module-level functions without arguments that open their own
 session and commit it; the core functions they call are idempotent, so a
-duplicate run (two schedulers, a retry) changes nothing.
+duplicate run (two schedulers, a retry) changes nothing. The figures they
+apply (service levels, retention days) come with the session
+(``core.policies``), set once by ``web.config``.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 
-from core import accountability, directives, reports, sla, tally
+from core import accountability, digest, directives, policies, reports, retention, tally
 from core.models import utcnow
+from infra import mail
 from infra.db import database
+from sms.jobs import sweep_queued_messages
 
 log = logging.getLogger(__name__)
 
 QUEUE = "default"
-# The SMS helper's sweeper, named by string so this module loads before it exists.
-SWEEP_SMS = "sms.jobs.sweep_queued_messages"
 
 
 def send_reminders() -> int:
@@ -93,15 +94,9 @@ def close_expired() -> int:
     return total
 
 
-def sweep_sms() -> Any:
+def sweep_sms() -> int:
     """Hand queued SMS that never reached rq (Redis was down at commit) to the sender."""
-    module_name, _, name = SWEEP_SMS.rpartition(".")
-    try:
-        sweep: Callable[[], Any] = getattr(importlib.import_module(module_name), name)
-    except (ImportError, AttributeError):
-        log.warning("%s is not available; queued SMS are not swept", SWEEP_SMS)
-        return None
-    return sweep()
+    return sweep_queued_messages()
 
 
 def squash_tally() -> int:
@@ -111,11 +106,6 @@ def squash_tally() -> int:
 
 def send_digests() -> int:
     """Daily: each officer's digest of new, held and overdue work (SMS; e-mail with SMTP)."""
-    from flask import current_app
-
-    from core import digest
-    from infra import mail
-
     with database().sessionmaker() as session:
         digests = digest.send_digests(session)
         session.commit()
@@ -128,9 +118,12 @@ def send_digests() -> int:
 
 def purge_retention() -> int:
     """Remove submitters' numbers and names from feedback closed longer than RETENTION_DAYS."""
-    from infra.security import retention_job
-
-    return retention_job()
+    factory = database().sessionmaker
+    with factory() as session:
+        days = policies.of(session).retention_days
+    purged = retention.purge_expired(factory, days)
+    log.info("retention purged the submitters of %d feedback", purged)
+    return purged
 
 
 @dataclass(frozen=True)
@@ -160,20 +153,6 @@ def register_jobs(register: Callable[..., Any], jobs: tuple[Periodic, ...] = JOB
         register(job.func, QUEUE, cron=job.cron, interval=job.interval, job_timeout=job.timeout)
 
 
-SLA_SETTINGS = {  # config name: Policy field (MREJESHO_SLA_ANSWER_DAYS='{"complaint": 5}')
-    "SLA_ANSWER_DAYS": "answer_days", "SLA_ACKNOWLEDGE_DAYS": "acknowledge_days",
-    "SLA_TRANSFER_DAYS": "transfer_days", "SLA_APPEAL_WINDOW_DAYS": "appeal_window_days"}
-
-
 def init_app(app: Flask) -> None:
-    """Put the configured service levels in force; the embedded default reads the job table."""
-    app.config.setdefault("SCHEDULE_IN_PROCESS", True)  # web.embedded drives the cron
-    for name in SLA_SETTINGS:
-        app.config.setdefault(name, None)
-    try:
-        policy = sla.policy_from_config(
-            **{field: app.config[name] for name, field in SLA_SETTINGS.items()})
-    except (ValueError, TypeError, AttributeError) as exc:
-        raise RuntimeError(f"bad service level configuration (MREJESHO_SLA_*): {exc}") from exc
-    sla.configure(policy)
+    """The job table, for whoever drives the cron in this process (``web.embedded``)."""
     app.extensions["schedule"] = JOBS

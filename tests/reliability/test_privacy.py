@@ -96,10 +96,10 @@ def test_retention_goes_in_batches_and_can_be_switched_off(app, session, make_fe
 
 def test_retention_job_runs_in_a_worker(app, session, make_feedback, run_jobs) -> None:
     from infra import kv
-    from infra.security import retention_job
+    from web.schedule import purge_retention
 
     _closed(make_feedback, session, 400)
-    kv.queue(app).enqueue(retention_job)
+    kv.queue(app).enqueue(purge_retention)
     run_jobs()
     assert session.scalar(select(func.count()).select_from(Feedback)
                           .where(Feedback.submitter_phone.is_not(None))) == 0
