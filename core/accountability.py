@@ -1,8 +1,11 @@
 """Holding institutions to their service levels: overdue lists, reminders, escalation, closing.
 
 Each function is one scheduled duty over a Session, run by a job that owns
-the transaction (``web.schedule``). They are idempotent so that a job run
-twice, or by two schedulers at once, changes nothing the second time:
+the transaction (``web.schedule``); the backlogs go in batches
+(:func:`escalate_batches`, :func:`close_batches`) that the job commits one
+by one, so a big backlog never holds one transaction open. They are
+idempotent so that a job run twice, or by two schedulers at once, changes
+nothing the second time:
 
 - a head is reminded at most once per Tanzanian calendar day (the day's
   ``reminder`` OutboundMessage to their number is the record of it);
@@ -17,7 +20,7 @@ unanswered as long again after the due date.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
@@ -223,15 +226,20 @@ def escalate_feedback(session: Session, feedback: Feedback, now: datetime) -> In
     return parent
 
 
-def escalate_overdue(session: Session, now: datetime | None = None) -> list[str]:
-    """Escalate every feedback unanswered at twice its due time; returns the references."""
-    now = now or utcnow()
-    escalated: list[str] = []
+def escalate_batches(session: Session, now: datetime) -> Iterator[list[str]]:
+    """Escalate every feedback unanswered at twice its due time, yielding each batch's refs.
+
+    Each batch is flushed before it is yielded: the job commits between batches.
+    """
     after: int | None = 0
     while after is not None:
         refs, after = escalate_batch(session, now, after)
-        escalated += refs
-    return escalated
+        yield refs
+
+
+def escalate_overdue(session: Session, now: datetime | None = None) -> list[str]:
+    """Escalate every feedback unanswered at twice its due time; returns the references."""
+    return [ref for refs in escalate_batches(session, now or utcnow()) for ref in refs]
 
 
 def close_batch(session: Session, now: datetime, policy: sla.Policy | None = None,
@@ -251,14 +259,13 @@ def close_batch(session: Session, now: datetime, policy: sla.Policy | None = Non
     return [f.reference for f in rows]
 
 
-def close_expired(session: Session, now: datetime | None = None,
-                  policy: sla.Policy | None = None) -> list[str]:
-    """Close every answered feedback whose appeal window has ended."""
-    now = now or utcnow()
-    closed: list[str] = []
-    while refs := close_batch(session, now, policy):
-        closed += refs
-    return closed
+def close_batches(session: Session, now: datetime) -> Iterator[list[str]]:
+    """Close every answered feedback whose appeal window has ended, yielding each batch's refs.
+
+    Each batch is flushed before it is yielded: the job commits between batches.
+    """
+    while refs := close_batch(session, now):
+        yield refs
 
 
 def rating_averages(session: Session) -> dict[int, tuple[float, int]]:

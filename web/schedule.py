@@ -23,11 +23,13 @@ apply (service levels, retention days) come with the session
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app
+from sqlalchemy.orm import Session
 
 from core import accountability, digest, directives, policies, reports, retention, tally
 from core.models import utcnow
@@ -67,29 +69,26 @@ def generate_reports() -> int:
     return len(kept)
 
 
+def _commit_batches(batches: Callable[[Session, datetime], Iterator[list[str]]]) -> int:
+    """Run core's batched duty, a transaction per batch: a big backlog never holds one open."""
+    total = 0
+    with database().sessionmaker() as session:
+        for refs in batches(session, utcnow()):
+            session.commit()
+            total += len(refs)
+    return total
+
+
 def escalate_overdue() -> int:
     """Escalate feedback unanswered at twice its due time to the parent institution."""
-    now, total = utcnow(), 0
-    after: int | None = 0
-    while after is not None:  # a transaction per batch: a big backlog never holds one open
-        with database().sessionmaker() as session:
-            refs, after = accountability.escalate_batch(session, now, after)
-            session.commit()
-        total += len(refs)
+    total = _commit_batches(accountability.escalate_batches)
     log.info("escalated %d feedback", total)
     return total
 
 
 def close_expired() -> int:
     """Close answered feedback whose appeal window has ended, a batch per transaction."""
-    now, total = utcnow(), 0
-    while True:
-        with database().sessionmaker() as session:
-            refs = accountability.close_batch(session, now)
-            session.commit()
-        total += len(refs)
-        if not refs:
-            break
+    total = _commit_batches(accountability.close_batches)
     log.info("closed %d answered feedback", total)
     return total
 
