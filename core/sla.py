@@ -1,8 +1,15 @@
 """Service levels: due dates counted in Tanzanian working days.
 
 Weekends and public holidays (the ``holidays`` library's Tanzania calendar)
-are skipped. Defaults follow DESIGN.md: complaints and inquiries are answered
-within 7 working days, everything else within 14; a transfer within 5.
+are skipped. The defaults are the figures README.md documents under *Service
+levels*: complaints and inquiries are answered within 7 working days,
+everything else within 14; a transfer within 5; a new feedback is taken in
+hand within 2; an answer may be appealed for 14 calendar days. They are this
+gateway's defaults, not figures quoted from a regulation: the announcements
+of the President's Office, Public Service Management and Good Governance,
+make the use of e-Mrejesho a legal duty of every public institution but give
+no day counts, so every figure can be set (``MREJESHO_SLA_*``, read once by
+``web.config.policies`` and handed to core in ``core.policies.Policies``).
 """
 
 from __future__ import annotations
