@@ -46,7 +46,7 @@ def purge_batch(session: Session, days: int, now: datetime | None = None,
     cutoff = now - timedelta(days=days)
     rows = session.execute(
         select(Feedback.id, Feedback.submitter_phone, Feedback.reference,
-               Feedback.answered_at, Feedback.closed_at, Feedback.anonymous).where(
+               Feedback.answered_at, Feedback.closed_at).where(
             Feedback.status.in_(TERMINAL), Feedback.closed_at < cutoff,
             or_(Feedback.submitter_phone.is_not(None), Feedback.submitter_name.is_not(None)))
         .order_by(Feedback.id).limit(batch_size)).all()
@@ -54,16 +54,17 @@ def purge_batch(session: Session, days: int, now: datetime | None = None,
         return 0
     batch = uuid.uuid4().hex[:12]
     ids = [row.id for row in rows]
+    anonymous = {phone for phone in session.scalars(select(Feedback.submitter_phone).where(
+        Feedback.id.in_(ids), Feedback.anonymous.is_(True))) if phone}
     session.execute(update(Feedback).where(Feedback.id.in_(ids))
                     .values(submitter_phone=None, submitter_name=None)
                     .execution_options(synchronize_session=False))
-    for fid, phone, reference, answered_at, closed_at, _ in rows:
+    for fid, phone, reference, answered_at, closed_at in rows:
         if phone:
             _mask_messages(session, fid, phone, reference, answered_at, closed_at)
         session.add(Event(feedback_id=fid, kind="personal_data_purged", at=now,
                           actor="system", data={"batch": batch, "retention_days": days}))
-    _forget_subscribers(session, {row.submitter_phone for row in rows
-                                  if row.anonymous and row.submitter_phone})
+    _forget_subscribers(session, anonymous)
     session.flush()
     session.expire_all()
     log.info("retention: batch %s purged the submitter of %d feedback", batch, len(ids))
