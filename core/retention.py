@@ -64,8 +64,8 @@ def purge_batch(session: Session, days: int, now: datetime | None = None,
             _mask_messages(session, fid, phone, reference, answered_at, closed_at)
         session.add(Event(feedback_id=fid, kind="personal_data_purged", at=now,
                           actor="system", data={"batch": batch, "retention_days": days}))
-    _forget_subscribers(session, anonymous)
     session.flush()
+    _forget_subscribers(session, anonymous)
     session.expire_all()
     log.info("retention: batch %s purged the submitter of %d feedback", batch, len(ids))
     return len(ids)
