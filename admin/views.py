@@ -29,8 +29,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="template
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
-    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
     if not (app.testing or app.debug or app.config.get("EMBEDDED")):
         # Production serves over HTTPS: the session cookie never travels in clear.
         app.config["SESSION_COOKIE_SECURE"] = True

@@ -1,8 +1,11 @@
 """Holding institutions to their service levels: overdue lists, reminders, escalation, closing.
 
 Each function is one scheduled duty over a Session, run by a job that owns
-the transaction (``web.schedule``). They are idempotent so that a job run
-twice, or by two schedulers at once, changes nothing the second time:
+the transaction (``web.schedule``); the backlogs go in batches
+(:func:`escalate_batches`, :func:`close_batches`) that the job commits one
+by one, so a big backlog never holds one transaction open. They are
+idempotent so that a job run twice, or by two schedulers at once, changes
+nothing the second time:
 
 - a head is reminded at most once per Tanzanian calendar day (the day's
   ``reminder`` OutboundMessage to their number is the record of it);
@@ -17,14 +20,14 @@ unanswered as long again after the due date.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.orm import Session, joinedload, lazyload
+from sqlalchemy.orm import Session, joinedload, lazyload, object_session
 
-from core import sla
+from core import policies, sla
 from core.i18n import translator
 from core.models import Event, Feedback, Institution, Officer, OutboundMessage, utcnow
 from core.notify import queue_sms
@@ -88,6 +91,7 @@ def acknowledgement_overdue(feedback: Feedback, now: datetime | None = None,
                             policy: sla.Policy | None = None) -> bool:
     """Still untouched after the acknowledgement due time (for the admin's row flag)."""
     now = now or utcnow()
+    policy = policy or policies.of(object_session(feedback)).sla
     return (feedback.status == Status.RECEIVED.value and feedback.acknowledged_at is None
             and sla.acknowledge_due(feedback.created_at, policy) < now)
 
@@ -222,15 +226,20 @@ def escalate_feedback(session: Session, feedback: Feedback, now: datetime) -> In
     return parent
 
 
-def escalate_overdue(session: Session, now: datetime | None = None) -> list[str]:
-    """Escalate every feedback unanswered at twice its due time; returns the references."""
-    now = now or utcnow()
-    escalated: list[str] = []
+def escalate_batches(session: Session, now: datetime) -> Iterator[list[str]]:
+    """Escalate every feedback unanswered at twice its due time, yielding each batch's refs.
+
+    Each batch is flushed before it is yielded: the job commits between batches.
+    """
     after: int | None = 0
     while after is not None:
         refs, after = escalate_batch(session, now, after)
-        escalated += refs
-    return escalated
+        yield refs
+
+
+def escalate_overdue(session: Session, now: datetime | None = None) -> list[str]:
+    """Escalate every feedback unanswered at twice its due time; returns the references."""
+    return [ref for refs in escalate_batches(session, now or utcnow()) for ref in refs]
 
 
 def close_batch(session: Session, now: datetime, policy: sla.Policy | None = None,
@@ -240,7 +249,8 @@ def close_batch(session: Session, now: datetime, policy: sla.Policy | None = Non
     The window is counted as ``appeal_feedback`` counts it. Closed rows leave the
     query, so calling again until it returns nothing closes the whole backlog.
     """
-    cutoff = now - timedelta(days=(policy or sla.active()).appeal_window_days)
+    policy = policy or policies.of(session).sla
+    cutoff = now - timedelta(days=policy.appeal_window_days)
     rows = list(session.scalars(select(Feedback).where(
         Feedback.status == Status.ANSWERED.value, Feedback.answered_at < cutoff)
         .options(lazyload(Feedback.events)).order_by(Feedback.id).limit(limit)))
@@ -249,14 +259,13 @@ def close_batch(session: Session, now: datetime, policy: sla.Policy | None = Non
     return [f.reference for f in rows]
 
 
-def close_expired(session: Session, now: datetime | None = None,
-                  policy: sla.Policy | None = None) -> list[str]:
-    """Close every answered feedback whose appeal window has ended."""
-    now = now or utcnow()
-    closed: list[str] = []
-    while refs := close_batch(session, now, policy):
-        closed += refs
-    return closed
+def close_batches(session: Session, now: datetime) -> Iterator[list[str]]:
+    """Close every answered feedback whose appeal window has ended, yielding each batch's refs.
+
+    Each batch is flushed before it is yielded: the job commits between batches.
+    """
+    while refs := close_batch(session, now):
+        yield refs
 
 
 def rating_averages(session: Session) -> dict[int, tuple[float, int]]:

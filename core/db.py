@@ -3,7 +3,9 @@
 Services record an :class:`~core.models.OutboundMessage` and remember its id
 in ``session.info``; only after the transaction commits are the ids handed to
 the dispatcher (an rq enqueue in the app, a list in a test). A job can never
-run before its row exists, and a rolled-back submit sends nothing.
+run before its row exists, and a rolled-back submit sends nothing. The same
+``info`` carries :class:`core.policies.Policies`, so every session the
+sessionmaker opens (a request's, a job's, a command's) applies the same figures.
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from core.policies import DEFAULT as DEFAULT_POLICIES
+from core.policies import KEY as POLICIES_KEY
+from core.policies import Policies
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +62,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def make_sessionmaker(engine: Engine, dispatch: Dispatcher | None = None) -> sessionmaker[Session]:
-    """Sessions whose committed SMS go to ``dispatch``."""
-    factory = sessionmaker(bind=engine, expire_on_commit=False, info={DISPATCH: dispatch})
+def make_sessionmaker(engine: Engine, dispatch: Dispatcher | None = None,
+                      policies: Policies = DEFAULT_POLICIES) -> sessionmaker[Session]:
+    """Sessions whose committed SMS go to ``dispatch``, carrying core's ``policies``."""
+    factory = sessionmaker(bind=engine, expire_on_commit=False,
+                           info={DISPATCH: dispatch, POLICIES_KEY: policies})
     event.listen(factory, "after_commit", _after_commit)
     event.listen(factory, "after_soft_rollback", _after_rollback)
     return factory

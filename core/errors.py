@@ -75,7 +75,7 @@ class NotAllowed(MrejeshoError):
 
 
 class RateLimited(NotAllowed):
-    """One phone number may not flood an institution (see core.services.SubmissionLimits)."""
+    """One phone number may not flood an institution (see core.policies.SubmissionLimits)."""
 
     code = "rate_limited"
 

@@ -6,7 +6,10 @@ only to answer and to hear an appeal. After ``days`` they are erased from the
 feedback and replaced by a masked form on every SMS row that ties the number
 to it (whose ``phone`` column may not be empty; see :func:`_mask_messages`), and
 each feedback gets a ``personal_data_purged`` Event naming the batch, so the
-history shows when and why the number went.
+history shows when and why the number went. An anonymous submitter's
+subscriber row goes too once no feedback holds the number any more (see
+:func:`_forget_subscribers`): kept, it would say that this number used the
+service, and when.
 
 Work goes in batches, one transaction each, so a purge of a million rows never
 holds a long lock and a crash loses at most one batch, which the next run redoes.
@@ -19,17 +22,17 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.models import Event, Feedback, InboundMessage, OutboundMessage, utcnow
+from core.models import Event, Feedback, InboundMessage, OutboundMessage, Subscriber, utcnow
 from core.phones import mask_phone
+from core.policies import RETENTION_DAYS
 from core.status import Status
 
 log = logging.getLogger(__name__)
 
 TERMINAL = (Status.CLOSED.value, Status.REJECTED.value)
-DEFAULT_DAYS = 365
 BATCH_SIZE = 500
 
 
@@ -51,6 +54,8 @@ def purge_batch(session: Session, days: int, now: datetime | None = None,
         return 0
     batch = uuid.uuid4().hex[:12]
     ids = [row.id for row in rows]
+    anonymous = {phone for phone in session.scalars(select(Feedback.submitter_phone).where(
+        Feedback.id.in_(ids), Feedback.anonymous.is_(True))) if phone}
     session.execute(update(Feedback).where(Feedback.id.in_(ids))
                     .values(submitter_phone=None, submitter_name=None)
                     .execution_options(synchronize_session=False))
@@ -60,6 +65,7 @@ def purge_batch(session: Session, days: int, now: datetime | None = None,
         session.add(Event(feedback_id=fid, kind="personal_data_purged", at=now,
                           actor="system", data={"batch": batch, "retention_days": days}))
     session.flush()
+    _forget_subscribers(session, anonymous)
     session.expire_all()
     log.info("retention: batch %s purged the submitter of %d feedback", batch, len(ids))
     return len(ids)
@@ -91,7 +97,23 @@ def _mask_messages(session: Session, fid: int, phone: str, reference: str,
                     .execution_options(synchronize_session=False))
 
 
-def purge_expired(sessions: Callable[[], Session], days: int | None = DEFAULT_DAYS,
+def _forget_subscribers(session: Session, phones: set[str]) -> None:
+    """Delete the subscriber rows of these anonymous submitters' numbers, if nothing needs them.
+
+    A row stays while any feedback still holds the number (one still open, or
+    closed too recently, anonymous or not: its SMS go by the row's language),
+    and when the number has opted out: the row is what keeps a STOP honoured.
+    """
+    if not phones:
+        return
+    still_held = select(Feedback.submitter_phone).where(
+        Feedback.submitter_phone.in_(phones)).distinct()
+    session.execute(delete(Subscriber).where(
+        Subscriber.phone.in_(phones), Subscriber.opted_out.is_(False),
+        Subscriber.phone.not_in(still_held)).execution_options(synchronize_session=False))
+
+
+def purge_expired(sessions: Callable[[], Session], days: int | None = RETENTION_DAYS,
                   now: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
     """Purge every expired feedback, committing batch by batch; ``days=None`` is off."""
     if days is None:

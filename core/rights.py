@@ -10,7 +10,9 @@ from __future__ import annotations
 import unicodedata
 from datetime import datetime, timedelta
 
-from core import gsm, sla
+from sqlalchemy.orm import object_session
+
+from core import gsm, policies, sla
 from core.errors import InvalidFeedback
 from core.i18n import N_, translator
 from core.models import Feedback
@@ -41,7 +43,8 @@ def appeal_open(feedback: Feedback, now: datetime, policy: sla.Policy | None = N
     """
     if feedback.status not in (Status.ANSWERED, Status.CLOSED) or feedback.answered_at is None:
         return False
-    window = timedelta(days=(policy or sla.active()).appeal_window_days)
+    policy = policy or policies.of(object_session(feedback)).sla
+    window = timedelta(days=policy.appeal_window_days)
     return now <= feedback.answered_at + window
 
 

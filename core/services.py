@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, lazyload
 
-from core import clock, sla
+from core import clock, policies, sla
 from core.errors import (
     InvalidFeedback,
     NotAllowed,
@@ -91,26 +91,9 @@ class Submission:
     key: str | None = None
 
 
-@dataclass(frozen=True)
-class SubmissionLimits:
-    """At most ``per_hour`` / ``per_day`` citizen submissions per number (USSD, SMS, partner).
-
-    Kept in ``session.info[LIMITS_KEY]`` by the composition root (infra.security reads
-    ``SUBMISSIONS_PER_HOUR``/``SUBMISSIONS_PER_DAY``); ``None`` switches a window off.
-    Walk-in and web entries are made by officers and are never limited.
-    """
-
-    per_hour: int | None = 10
-    per_day: int | None = 30
-
-
-LIMITS_KEY = "submission_limits"
-DEFAULT_LIMITS = SubmissionLimits()
-
-
 def check_submission_rate(session: Session, phone: str, now: datetime) -> None:
     """Raise :class:`RateLimited` when ``phone`` has used up a window (ix_feedback_phone)."""
-    limits: SubmissionLimits = session.info.get(LIMITS_KEY, DEFAULT_LIMITS)
+    limits = policies.of(session).limits  # core.policies.SubmissionLimits
     windows = [(limit, window) for limit, window in (
         (limits.per_hour, timedelta(hours=1)), (limits.per_day, timedelta(days=1)))
         if limit is not None]
@@ -160,7 +143,7 @@ def submit_feedback(session: Session, sub: Submission, now: datetime | None = No
         "description": description, "anonymous": sub.anonymous, "submitter_phone": phone,
         "submitter_name": name, "language": normalise_locale(sub.language),
         "status": Status.RECEIVED.value, "created_at": now, "updated_at": now,
-        "due_at": sla.answer_due(kind, now), "partner_id": sub.partner_id,
+        "due_at": sla.answer_due(kind, now, policies.of(session).sla), "partner_id": sub.partner_id,
         "submission_key": sub.key})
     if not fresh:
         return feedback
@@ -297,7 +280,7 @@ def transfer_feedback(session: Session, feedback: Feedback, officer: Officer, to
     previous = _move(session, feedback, Status.RECEIVED, officer, now)
     source = feedback.institution
     feedback.institution_id, feedback.institution = target.id, target
-    feedback.due_at = sla.transfer_due(now)
+    feedback.due_at = sla.transfer_due(now, policies.of(session).sla)
     feedback.assigned_to, feedback.assigned_at = None, None  # the new desk decides
     was_escalated, feedback.escalated = feedback.escalated, False
     _event(session, feedback, "transferred", officer, now, note=clean_note,
@@ -349,7 +332,7 @@ def appeal_feedback(session: Session, feedback: Feedback, phone: str, reason: st
     An officer's close does not end the window; the confirmation SMS goes to the
     citizen whichever channel the appeal came by.
     """
-    now = now or utcnow()
+    now, policy = now or utcnow(), policy or policies.of(session).sla
     _check_submitter(feedback, phone)
     clean = _clean_text(reason, "reason", MIN_DESCRIPTION, MAX_NOTE)
     if feedback.status not in (Status.ANSWERED, Status.CLOSED):
@@ -361,7 +344,7 @@ def appeal_feedback(session: Session, feedback: Feedback, phone: str, reason: st
     parent = feedback.institution.parent
     feedback.appeal_institution_id = parent.id if parent else feedback.institution_id
     feedback.appeal_reason = clean
-    feedback.due_at = sla.answer_due(feedback.kind, now)
+    feedback.due_at = sla.answer_due(feedback.kind, now, policy)
     target = parent or feedback.institution
     _event(session, feedback, "appealed", None, now, reason=clean, to=target.code)
     t = translator(feedback.language)

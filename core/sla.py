@@ -1,8 +1,15 @@
 """Service levels: due dates counted in Tanzanian working days.
 
 Weekends and public holidays (the ``holidays`` library's Tanzania calendar)
-are skipped. Defaults follow DESIGN.md: complaints and inquiries are answered
-within 7 working days, everything else within 14; a transfer within 5.
+are skipped. The defaults are the figures README.md documents under *Service
+levels*: complaints and inquiries are answered within 7 working days,
+everything else within 14; a transfer within 5; a new feedback is taken in
+hand within 2; an answer may be appealed for 14 calendar days. They are this
+gateway's defaults, not figures quoted from a regulation: the announcements
+of the President's Office, Public Service Management and Good Governance,
+make the use of e-Mrejesho a legal duty of every public institution but give
+no day counts, so every figure can be set (``MREJESHO_SLA_*``, read once by
+``web.config.policies`` and handed to core in ``core.policies.Policies``).
 """
 
 from __future__ import annotations
@@ -27,17 +34,6 @@ class Policy:
 
 
 DEFAULT_POLICY = Policy()
-# The policy in force: the composition root may replace it once from configuration
-# (web.schedule reads MREJESHO_SLA_*); every due date and window asks active().
-_active: list[Policy] = [DEFAULT_POLICY]
-
-
-def configure(policy: Policy) -> None:
-    _active[0] = policy
-
-
-def active() -> Policy:
-    return _active[0]
 
 
 def policy_from_config(answer_days: dict[str, int] | None = None,
@@ -78,14 +74,14 @@ def add_working_days(start: datetime, days: int) -> datetime:
     return moment
 
 
-def answer_due(kind: str, start: datetime, policy: Policy | None = None) -> datetime:
-    return add_working_days(start, (policy or active()).answer_days.get(kind, 14))
+def answer_due(kind: str, start: datetime, policy: Policy = DEFAULT_POLICY) -> datetime:
+    return add_working_days(start, policy.answer_days.get(kind, 14))
 
 
-def transfer_due(start: datetime, policy: Policy | None = None) -> datetime:
-    return add_working_days(start, (policy or active()).transfer_days)
+def transfer_due(start: datetime, policy: Policy = DEFAULT_POLICY) -> datetime:
+    return add_working_days(start, policy.transfer_days)
 
 
-def acknowledge_due(start: datetime, policy: Policy | None = None) -> datetime:
+def acknowledge_due(start: datetime, policy: Policy = DEFAULT_POLICY) -> datetime:
     """When a new feedback should have been acknowledged (taken in hand or answered)."""
-    return add_working_days(start, (policy or active()).acknowledge_days)
+    return add_working_days(start, policy.acknowledge_days)

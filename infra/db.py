@@ -19,6 +19,9 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import make_engine, make_sessionmaker
+from core.policies import DEFAULT as DEFAULT_POLICIES
+from core.policies import KEY as POLICIES_KEY
+from core.policies import Policies
 from infra.replica import Replica
 
 WROTE_UNTIL = "db_primary_until"  # in the officer's cookie: read the primary until then
@@ -35,13 +38,14 @@ class Database:
 Dispatch = Callable[[list[int]], None]  # committed OutboundMessage ids → whoever sends them
 
 
-def init_app(app: Flask, dispatch: Dispatch | None = None) -> None:
-    """The engine and sessions; ``dispatch`` (from the composition root) gets committed SMS ids.
+def init_app(app: Flask, dispatch: Dispatch | None = None,
+             policies: Policies = DEFAULT_POLICIES) -> None:
+    """The engine and sessions; ``dispatch`` and ``policies`` come from the composition root.
 
-    Off when ``SMS_DISPATCH`` is false: tests that inspect the queued rows send nothing.
+    ``dispatch`` gets committed SMS ids; off when ``SMS_DISPATCH`` is false (tests
+    that inspect the queued rows send nothing). Every session, the replica's too,
+    carries ``policies`` for core.
     """
-    app.config.setdefault("REPLICA_MAX_LAG", 10)      # seconds behind before reads go primary
-    app.config.setdefault("REPLICA_CHECK_EVERY", 2)   # seconds between lag probes per process
     # A SendWorker's threads each hold a connection while their SMS is sent (the row
     # lock that makes it exactly once); the pool opens connections only as needed.
     pool = max(10, int(app.config["WORKER_THREADS"]) + 2)
@@ -51,9 +55,11 @@ def init_app(app: Flask, dispatch: Dispatch | None = None) -> None:
         replica = Replica(app.config["DATABASE_REPLICA_URL"],
                           float(app.config["REPLICA_MAX_LAG"]),
                           float(app.config["REPLICA_CHECK_EVERY"]))
+        replica.sessionmaker.configure(info={POLICIES_KEY: policies})
         app.after_request(_remember_write)
         app.register_error_handler(OperationalError, _replica_failed)
-    factory = make_sessionmaker(engine, dispatch if app.config["SMS_DISPATCH"] else None)
+    factory = make_sessionmaker(engine, dispatch if app.config["SMS_DISPATCH"] else None,
+                                policies)
     if replica is not None:
         event.listen(factory, "before_flush", _note_write)
     app.extensions["db"] = Database(engine, factory, replica)

@@ -238,7 +238,6 @@ def _allowed() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("METRICS_TOKEN", None)
     metrics = Metrics(app)
     app.extensions["metrics"] = metrics
     logging.getLogger().addHandler(ErrorCounter(metrics.errors))

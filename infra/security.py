@@ -22,9 +22,7 @@ from limits.storage import RedisStorage
 from limits.strategies import MovingWindowRateLimiter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import retention
 from core.i18n import translator
-from core.services import DEFAULT_LIMITS, LIMITS_KEY, SubmissionLimits
 from infra import kv
 from infra import logging as phone_logging
 
@@ -38,29 +36,12 @@ ADMIN_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe
              "script-src 'self'; object-src 'none'; base-uri 'none'; "
              "frame-ancestors 'none'; form-action 'self'")
 
-DEFAULTS: dict[str, Any] = {
-    "LOGIN_PATH": "/admin/login",
-    "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",  # login POSTs per client address
-    "RATELIMIT_KEY_PREFIX": "mrejesho-limit",
-    "PROXY_HOPS": 0,  # trusted reverse proxies in front; their X-Forwarded-For/-Proto count
-    "SUBMISSIONS_PER_HOUR": DEFAULT_LIMITS.per_hour,  # per phone number, USSD + SMS
-    "SUBMISSIONS_PER_DAY": DEFAULT_LIMITS.per_day,
-    "RETENTION_DAYS": retention.DEFAULT_DAYS,  # closed feedback forgets its submitter after
-    "CALLBACK_TOKEN_REQUIRED": True,  # production refuses to start without CALLBACK_TOKEN
-    # Reference lookups (USSD track and appeal): per number, and per USSD session.
-    "TRACK_RATE_LIMIT": "20 per hour",
-    "TRACK_SESSION_RATE_LIMIT": "5 per 5 minutes",
-    "SMS_REPLY_RATE_LIMIT": "30 per hour",  # replies the SMS channel sends one number
-}
-
-
 class InsecureConfiguration(RuntimeError):
     """The app would run in production with a secret an attacker can know or guess."""
 
 
 def init_app(app: Flask) -> None:
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
+    """The settings (LOGIN_*, PROXY_HOPS, *_RATE_LIMIT…) have their defaults in web.config."""
     phone_logging.install()
     phone_logging.init_app(app)
     check_secret_key(app)
@@ -72,7 +53,6 @@ def init_app(app: Flask) -> None:
     storage = RedisStorage("redis://", connection_pool=_AppPool(app),
                            key_prefix=app.config["RATELIMIT_KEY_PREFIX"])
     app.extensions["security_limiter"] = MovingWindowRateLimiter(storage)
-    _install_submission_limits(app)
     app.before_request(_limit_login)
     app.after_request(_headers)
 
@@ -119,7 +99,7 @@ def check_callback_token(app: Flask) -> None:
     if not is_production(app) or click.get_current_context(silent=True) is not None:
         return
     token = str(app.config.get("CALLBACK_TOKEN") or "")
-    if not app.config.get("CALLBACK_TOKEN_REQUIRED", True):
+    if not app.config["CALLBACK_TOKEN_REQUIRED"]:
         log.warning("callbacks are served without a token (CALLBACK_TOKEN_REQUIRED=false)")
         return
     if token.strip().lower() in DEFAULT_SECRETS or len(token) < 16:
@@ -127,17 +107,6 @@ def check_callback_token(app: Flask) -> None:
             "refusing to start in production without MREJESHO_CALLBACK_TOKEN (16 or more "
             "characters the aggregator appends as ?token=), or MREJESHO_EMBEDDED=true "
             "for a local run")
-
-
-def _install_submission_limits(app: Flask) -> None:
-    """Every session the app opens (requests and rq jobs) carries the per-number limits."""
-    limits = SubmissionLimits(per_hour=_optional_int(app.config["SUBMISSIONS_PER_HOUR"]),
-                              per_day=_optional_int(app.config["SUBMISSIONS_PER_DAY"]))
-    app.extensions["db"].sessionmaker.kw.setdefault("info", {})[LIMITS_KEY] = limits
-
-
-def _optional_int(value: Any) -> int | None:
-    return None if value in (None, "", "none", "off") else int(value)
 
 
 class _AppPool(redis.ConnectionPool):
@@ -230,11 +199,3 @@ def _headers(resp: Response) -> Response:
         h.setdefault("Cache-Control", "no-store")
         h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     return resp
-
-
-def retention_job() -> int:
-    """rq job (run daily by web.schedule): purge submitters of long-closed feedback."""
-    from infra.db import database
-
-    days = _optional_int(current_app.config["RETENTION_DAYS"])
-    return retention.purge_expired(database().sessionmaker, days)

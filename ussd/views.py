@@ -71,7 +71,6 @@ class MenuHolder:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("USSD_SESSION_TTL", 300)
     app.extensions["ussd_menu"] = MenuHolder(app)
     app.register_blueprint(bp)
 

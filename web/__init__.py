@@ -1,5 +1,8 @@
 """The composition root: ``create_app`` wires config, database, Redis, rq and blueprints.
 
+Configuration is read once (:mod:`web.config`); core's policies built from it
+reach core one way, on the sessionmaker every request, job and command uses.
+
 Nothing here runs at import time; ``wsgi.py`` calls the factory. Blueprints are
 imported inside the factory so that channel modules (which may use
 ``flask.current_app``) and this package never import each other at load time.
@@ -18,7 +21,7 @@ from web import config, health
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     config.load(app, test_config)
-    db.init_app(app, dispatch=_sms_dispatcher(app))
+    db.init_app(app, dispatch=_sms_dispatcher(app), policies=config.policies(app.config))
     kv.init_app(app)
     health.init_app(app)
     metrics.init_app(app)

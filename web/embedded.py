@@ -83,7 +83,7 @@ class InProcessCron:
 def serve(app: Flask, host: str, port: int) -> None:
     worker = EmbeddedWorker([kv.queue(app)], connection=kv.client(app), app=app)
     _stop_on_early_signal(worker)
-    cron = InProcessCron(app) if app.config.get("SCHEDULE_IN_PROCESS", True) else None
+    cron = InProcessCron(app) if app.config["SCHEDULE_IN_PROCESS"] else None
     server = make_server(host, port, app, threaded=True)
     web = threading.Thread(target=server.serve_forever, name="web", daemon=True)
     web.start()

@@ -15,28 +15,31 @@ process (``web.embedded``).
 
 Jobs are module-level functions without arguments that open their own
 session and commit it; the core functions they call are idempotent, so a
-duplicate run (two schedulers, a retry) changes nothing.
+duplicate run (two schedulers, a retry) changes nothing. The figures they
+apply (service levels, retention days) come with the session
+(``core.policies``), set once by ``web.config``.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
+from sqlalchemy.orm import Session
 
-from core import accountability, directives, reports, sla, tally
+from core import accountability, digest, directives, policies, reports, retention, tally
 from core.models import utcnow
+from infra import mail
 from infra.db import database
+from sms.jobs import sweep_queued_messages
 
 log = logging.getLogger(__name__)
 
 QUEUE = "default"
-# The SMS helper's sweeper, named by string so this module loads before it exists.
-SWEEP_SMS = "sms.jobs.sweep_queued_messages"
 
 
 def send_reminders() -> int:
@@ -66,42 +69,33 @@ def generate_reports() -> int:
     return len(kept)
 
 
+def _commit_batches(batches: Callable[[Session, datetime], Iterator[list[str]]]) -> int:
+    """Run core's batched duty, a transaction per batch: a big backlog never holds one open."""
+    total = 0
+    with database().sessionmaker() as session:
+        for refs in batches(session, utcnow()):
+            session.commit()
+            total += len(refs)
+    return total
+
+
 def escalate_overdue() -> int:
     """Escalate feedback unanswered at twice its due time to the parent institution."""
-    now, total = utcnow(), 0
-    after: int | None = 0
-    while after is not None:  # a transaction per batch: a big backlog never holds one open
-        with database().sessionmaker() as session:
-            refs, after = accountability.escalate_batch(session, now, after)
-            session.commit()
-        total += len(refs)
+    total = _commit_batches(accountability.escalate_batches)
     log.info("escalated %d feedback", total)
     return total
 
 
 def close_expired() -> int:
     """Close answered feedback whose appeal window has ended, a batch per transaction."""
-    now, total = utcnow(), 0
-    while True:
-        with database().sessionmaker() as session:
-            refs = accountability.close_batch(session, now)
-            session.commit()
-        total += len(refs)
-        if not refs:
-            break
+    total = _commit_batches(accountability.close_batches)
     log.info("closed %d answered feedback", total)
     return total
 
 
-def sweep_sms() -> Any:
+def sweep_sms() -> int:
     """Hand queued SMS that never reached rq (Redis was down at commit) to the sender."""
-    module_name, _, name = SWEEP_SMS.rpartition(".")
-    try:
-        sweep: Callable[[], Any] = getattr(importlib.import_module(module_name), name)
-    except (ImportError, AttributeError):
-        log.warning("%s is not available; queued SMS are not swept", SWEEP_SMS)
-        return None
-    return sweep()
+    return sweep_queued_messages()
 
 
 def squash_tally() -> int:
@@ -111,11 +105,6 @@ def squash_tally() -> int:
 
 def send_digests() -> int:
     """Daily: each officer's digest of new, held and overdue work (SMS; e-mail with SMTP)."""
-    from flask import current_app
-
-    from core import digest
-    from infra import mail
-
     with database().sessionmaker() as session:
         digests = digest.send_digests(session)
         session.commit()
@@ -128,9 +117,12 @@ def send_digests() -> int:
 
 def purge_retention() -> int:
     """Remove submitters' numbers and names from feedback closed longer than RETENTION_DAYS."""
-    from infra.security import retention_job
-
-    return retention_job()
+    factory = database().sessionmaker
+    with factory() as session:
+        days = policies.of(session).retention_days
+    purged = retention.purge_expired(factory, days)
+    log.info("retention purged the submitters of %d feedback", purged)
+    return purged
 
 
 @dataclass(frozen=True)
@@ -160,20 +152,6 @@ def register_jobs(register: Callable[..., Any], jobs: tuple[Periodic, ...] = JOB
         register(job.func, QUEUE, cron=job.cron, interval=job.interval, job_timeout=job.timeout)
 
 
-SLA_SETTINGS = {  # config name: Policy field (MREJESHO_SLA_ANSWER_DAYS='{"complaint": 5}')
-    "SLA_ANSWER_DAYS": "answer_days", "SLA_ACKNOWLEDGE_DAYS": "acknowledge_days",
-    "SLA_TRANSFER_DAYS": "transfer_days", "SLA_APPEAL_WINDOW_DAYS": "appeal_window_days"}
-
-
 def init_app(app: Flask) -> None:
-    """Put the configured service levels in force; the embedded default reads the job table."""
-    app.config.setdefault("SCHEDULE_IN_PROCESS", True)  # web.embedded drives the cron
-    for name in SLA_SETTINGS:
-        app.config.setdefault(name, None)
-    try:
-        policy = sla.policy_from_config(
-            **{field: app.config[name] for name, field in SLA_SETTINGS.items()})
-    except (ValueError, TypeError, AttributeError) as exc:
-        raise RuntimeError(f"bad service level configuration (MREJESHO_SLA_*): {exc}") from exc
-    sla.configure(policy)
+    """The job table, for whoever drives the cron in this process (``web.embedded``)."""
     app.extensions["schedule"] = JOBS

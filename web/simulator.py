@@ -57,7 +57,6 @@ NETWORKS = (
 
 def init_app(app: Flask) -> None:
     """Mount the page only on the embedded default with no aggregator credentials."""
-    app.config.setdefault("SIMULATOR_PHONE", "+255712345678")
     if app.config.get("EMBEDDED") and not app.config.get("AT_API_KEY"):
         app.register_blueprint(bp)
 

@@ -233,18 +233,27 @@ def test_embedded_default_drives_rq_cron_in_a_thread(app) -> None:
 
 
 def test_service_levels_come_from_configuration(app) -> None:
+    """The configured figures ride on the app's sessions; another app's never leak here."""
+    from core import policies
+    from core.services import Submission, submit_feedback
     from web import create_app
 
     other = create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"],
                         "REDIS_URL": app.config["REDIS_URL"], "SECRET_KEY": "test",
                         "SLA_ANSWER_DAYS": {"complaint": 3}, "SLA_TRANSFER_DAYS": 2})
     try:
-        assert sla.answer_due("complaint", MONDAY).date().isoformat() == "2026-03-05"
-        assert sla.answer_due("opinion", MONDAY).date().isoformat() == "2026-03-20"
-        assert sla.transfer_due(MONDAY).date().isoformat() == "2026-03-04"
+        with other.extensions["db"].sessionmaker() as s:
+            policy = policies.of(s).sla
+            fb = submit_feedback(s, Submission(kind="complaint", channel="ussd",
+                                               institution_code="TRA", phone="0712000333",
+                                               description="Nimesubiri TIN kwa wiki tatu"))
+            assert fb.due_at == sla.answer_due("complaint", fb.created_at, policy)
+            s.rollback()
+        assert sla.answer_due("complaint", MONDAY, policy).date().isoformat() == "2026-03-05"
+        assert sla.answer_due("opinion", MONDAY, policy).date().isoformat() == "2026-03-20"
+        assert sla.transfer_due(MONDAY, policy).date().isoformat() == "2026-03-04"
     finally:
         other.extensions["db"].engine.dispose()
-        sla.configure(sla.DEFAULT_POLICY)
     import pytest
 
     for bad in ({"SLA_ANSWER_DAYS": {"pothole": 3}}, {"SLA_TRANSFER_DAYS": 0},
@@ -252,7 +261,8 @@ def test_service_levels_come_from_configuration(app) -> None:
         with pytest.raises(RuntimeError, match="service level"):
             create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"],
                         "REDIS_URL": app.config["REDIS_URL"], "SECRET_KEY": "test", **bad})
-    assert sla.active() == sla.DEFAULT_POLICY
+    with app.extensions["db"].sessionmaker() as s:
+        assert policies.of(s).sla == sla.DEFAULT_POLICY
 
 
 def test_the_retention_purge_is_scheduled_daily_and_runs(app) -> None:

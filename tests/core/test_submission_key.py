@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import func, select
 
+from core import policies
 from core.clock import db_now
 from core.models import Event, Feedback, OutboundMessage, Subscriber
-from core.services import LIMITS_KEY, Submission, SubmissionLimits, submit_feedback
+from core.policies import SubmissionLimits
+from core.services import Submission, submit_feedback
 
 
 def _sub(key: str | None, text: str = "Maji hayatoki kwa wiki mbili") -> Submission:
@@ -33,7 +37,8 @@ def test_the_same_key_returns_the_first_record_and_writes_nothing_more(session) 
 
 
 def test_a_replay_is_never_refused_by_the_limit(session) -> None:
-    session.info[LIMITS_KEY] = SubmissionLimits(per_hour=1, per_day=None)
+    session.info[policies.KEY] = replace(policies.of(session),
+                                         limits=SubmissionLimits(per_hour=1, per_day=None))
     first = submit_feedback(session, _sub("ussd:d:last"))
     session.commit()
     assert submit_feedback(session, _sub("ussd:d:last")).id == first.id

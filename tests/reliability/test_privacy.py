@@ -8,7 +8,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from core.models import Event, Feedback, InboundMessage, Officer, OutboundMessage, utcnow
+from core.models import (
+    Event,
+    Feedback,
+    InboundMessage,
+    Officer,
+    OutboundMessage,
+    Subscriber,
+    utcnow,
+)
 from core.officers import create_officer
 from core.retention import purge_batch, purge_expired
 from core.services import answer_feedback, close_feedback
@@ -94,12 +102,30 @@ def test_retention_goes_in_batches_and_can_be_switched_off(app, session, make_fe
     assert len(batches) == 3
 
 
+def test_retention_forgets_an_anonymous_submitters_subscriber_row(
+        app, session, make_feedback) -> None:
+    """Kept, the row would tie the number to the service and its time; a STOP still holds."""
+    _closed(make_feedback, session, 400, phone="0712000001", anonymous=True)   # forgotten
+    _closed(make_feedback, session, 400, phone="0712000002", anonymous=True)   # still open:
+    make_feedback(phone="0712000002", anonymous=True)
+    _closed(make_feedback, session, 400, phone="0712000003", anonymous=True)   # opted out
+    session.scalars(select(Subscriber).where(Subscriber.phone == "+255712000003")).one() \
+        .opted_out = True
+    _closed(make_feedback, session, 400, phone="0712000004")                   # named
+    session.commit()
+    assert purge_expired(app.extensions["db"].sessionmaker, days=365) == 4
+    session.expire_all()
+    kept = set(session.scalars(select(Subscriber.phone)))
+    assert "+255712000001" not in kept
+    assert {"+255712000002", "+255712000003", "+255712000004"} <= kept
+
+
 def test_retention_job_runs_in_a_worker(app, session, make_feedback, run_jobs) -> None:
     from infra import kv
-    from infra.security import retention_job
+    from web.schedule import purge_retention
 
     _closed(make_feedback, session, 400)
-    kv.queue(app).enqueue(retention_job)
+    kv.queue(app).enqueue(purge_retention)
     run_jobs()
     assert session.scalar(select(func.count()).select_from(Feedback)
                           .where(Feedback.submitter_phone.is_not(None))) == 0

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
+from core import policies
 from core.errors import NotAllowed, RateLimited
 from core.models import utcnow
-from core.services import LIMITS_KEY, Submission, SubmissionLimits, submit_feedback
+from core.policies import SubmissionLimits
+from core.services import Submission, submit_feedback
 
 
 def _sub(channel: str = "sms", phone: str | None = "0712345678") -> Submission:
@@ -16,15 +19,24 @@ def _sub(channel: str = "sms", phone: str | None = "0712345678") -> Submission:
                       description="Nimesubiri TIN kwa wiki tatu", phone=phone)
 
 
+def _limited(info: dict, per_hour: int | None, per_day: int | None) -> policies.Policies:
+    """The policies in ``info`` (a session's, or the sessionmaker's) with these limits."""
+    return replace(info[policies.KEY], limits=SubmissionLimits(per_hour, per_day))
+
+
+def _limit(info: dict, per_hour: int | None, per_day: int | None) -> None:
+    info[policies.KEY] = _limited(info, per_hour, per_day)
+
+
 def test_the_app_installs_its_configured_limits(app, session) -> None:
-    limits = session.info[LIMITS_KEY]
+    limits = policies.of(session).limits
     assert limits == SubmissionLimits(app.config["SUBMISSIONS_PER_HOUR"],
                                       app.config["SUBMISSIONS_PER_DAY"])
     assert RateLimited.code == "rate_limited" and issubclass(RateLimited, NotAllowed)
 
 
 def test_hourly_limit_per_number(app, session) -> None:
-    session.info[LIMITS_KEY] = SubmissionLimits(per_hour=3, per_day=None)
+    _limit(session.info, per_hour=3, per_day=None)
     for _ in range(3):
         submit_feedback(session, _sub())
     session.commit()
@@ -37,7 +49,7 @@ def test_hourly_limit_per_number(app, session) -> None:
 
 
 def test_daily_limit_is_a_rolling_window(app, session) -> None:
-    session.info[LIMITS_KEY] = SubmissionLimits(per_hour=None, per_day=2)
+    _limit(session.info, per_hour=None, per_day=2)
     start = utcnow() - timedelta(hours=23)
     submit_feedback(session, _sub(), now=start)
     submit_feedback(session, _sub(), now=start + timedelta(hours=1))
@@ -57,7 +69,7 @@ def test_a_flooding_phone_gets_the_rate_limited_screen_over_ussd(app, monkeypatc
 
     endpoint_or_skip(app, "/ussd/africastalking")
     info = app.extensions["db"].sessionmaker.kw["info"]
-    monkeypatch.setitem(info, LIMITS_KEY, SubmissionLimits(per_hour=2, per_day=None))
+    monkeypatch.setitem(info, policies.KEY, _limited(info, per_hour=2, per_day=None))
     phone = Phone(app.test_client(), number="+255713000111")
     bodies = []
     for _ in range(3):
@@ -80,7 +92,7 @@ def test_a_flooding_phone_gets_the_rate_limited_reply_over_sms(app, monkeypatch)
 
     endpoint_or_skip(app, "/sms/africastalking/inbound")
     info = app.extensions["db"].sessionmaker.kw["info"]
-    monkeypatch.setitem(info, LIMITS_KEY, SubmissionLimits(per_hour=2, per_day=None))
+    monkeypatch.setitem(info, policies.KEY, _limited(info, per_hour=2, per_day=None))
     client = app.test_client()
     for n in range(3):
         resp = client.post("/sms/africastalking/inbound", data={
