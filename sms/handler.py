@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core import clock, services
+from core.directory import Directory
 from core.errors import InvalidFeedback, MrejeshoError, NotAllowed
 from core.i18n import normalise_locale
 from core.institutions import TRIAGE_CODE
@@ -24,7 +25,6 @@ from core.models import InboundMessage, Subscriber
 from core.notify import queue_sms
 from sessions.sms_drafts import SmsDrafts
 from sms import replies as r
-from sms.directory import Directory
 from sms.drafts import complete_draft
 from sms.parser import Command, parse
 from sms.rows import updated

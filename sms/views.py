@@ -26,10 +26,9 @@ from core import clock
 from core.errors import InvalidPhone
 from core.models import Event, InboundMessage, OutboundMessage, utcnow
 from core.phones import normalise_phone
-from infra import kv, security
+from infra import directory, kv, security
 from infra.db import database
 from sessions.sms_drafts import SmsDrafts
-from sms.directory import DirectoryHolder
 from sms.handler import handle
 from sms.rows import updated
 
@@ -45,7 +44,6 @@ FAILED = frozenset({"failed", "rejected", "absentsubscriber", "expired"})
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["sms_directory"] = DirectoryHolder()
     app.register_blueprint(bp)
 
 
@@ -193,8 +191,8 @@ def _handle(session: Session, msg: InboundMessage, now: datetime) -> None:
         msg.command = "invalid_sender"
         log.info("inbound SMS %s from a number we cannot answer", msg.id)
         return
-    directory = current_app.extensions["sms_directory"].get(session)
-    handle(session, msg, directory, now, SmsDrafts(kv.client()), allow_reply=_reply_allowed)
+    handle(session, msg, directory.holder().get(), now, SmsDrafts(kv.client()),
+           allow_reply=_reply_allowed)
 
 
 def _reply_allowed(phone: str) -> bool:
