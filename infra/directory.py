@@ -13,15 +13,35 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from core.directory import Directory, load_directory
 from infra.db import database
 
 log = logging.getLogger(__name__)
 MAX_AGE = 600.0
+T = TypeVar("T")
+
+
+def reload_or_keep(app: Flask, read: Callable[[Session], T], kept: T | None, what: str) -> T:
+    """``read`` in a session of its own; if the database fails, the ``kept`` snapshot.
+
+    A channel goes on answering from a snapshot a few minutes old rather than not at
+    all; only with nothing kept does the database's error reach the caller.
+    """
+    try:
+        with database(app).sessionmaker() as s:
+            return read(s)
+    except SQLAlchemyError:
+        if kept is None:
+            raise
+        log.exception("%s reload failed; keeping the old snapshot", what)
+        return kept
 
 
 class DirectoryHolder:
@@ -43,13 +63,7 @@ class DirectoryHolder:
             return self._directory
 
     def _reload(self) -> None:
-        try:
-            with database(self.app).sessionmaker() as s:
-                self._directory = load_directory(s)
-        except SQLAlchemyError:
-            if self._directory is None:
-                raise
-            log.exception("directory reload failed; keeping the old snapshot")
+        self._directory = reload_or_keep(self.app, load_directory, self._directory, "directory")
         self._loaded = time.monotonic()
 
     def reset(self) -> None:
