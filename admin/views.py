@@ -78,7 +78,7 @@ def inbox() -> str:
     counts = queries.status_counts(session(), visible_institution_ids(session(), officer))
     return render_template("admin/inbox.html", page=page, flt=flt, args=args,
                            institutions=institutions_in_scope(), counts=counts,
-                           filtered=queries.scope_or_none(flt))
+                           filtered=queries.any_filter_set(flt))
 
 
 @bp.get("/dashboard")

@@ -1,15 +1,26 @@
-"""An immutable snapshot of the institution directory, shaped for menus.
+"""An immutable snapshot of the institution directory, for both channels.
 
 USSD menus list institutions by group and find them by typed letters on every
-hop; reading the table each time would put a query on every navigation hop.
-The channel loads one :class:`Directory` from the database, keeps it in memory
-and hands it to the pure menu machine, which never queries.
+hop, and an SMS names its institution before the ':'; reading the table each
+time would put a query on every navigation hop. One :class:`Directory` is
+loaded from the database (:func:`load_directory`), kept in memory by
+``infra.directory`` and handed to the pure menu machine and the SMS handler,
+neither of which queries.
+
+SMS matching: names (Swahili and English), short names, aliases and codes are
+folded to upper case letters and digits; an exact key wins, then the closest key
+by edit ratio (rapidfuzz) above a threshold. Short keys (codes such as TRA) only
+match exactly or by a fuzzy match of a typed word of five letters or more: "TRC"
+must not become "TRA".
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -30,6 +41,17 @@ LIST_PREFIXES: dict[str, tuple[str, ...]] = {
     "regional_secretariat": ("Mkoa wa ", "Sekretarieti ya Mkoa wa "),
 }
 LIST_SUFFIXES: dict[str, tuple[str, ...]] = {"regional_secretariat": (" Region",)}
+# SMS matching: the edit ratio a typed name must reach, and the shortest key matched fuzzily.
+THRESHOLD = 85.0
+MIN_FUZZY = 5
+_NON_ALNUM = re.compile(r"[^0-9A-Z]+")
+# Words a citizen puts before the institution ("to TRA", "kwa TANESCO").
+_FILLERS = ("KWA ", "TO ", "FOR ", "KWENYE ", "TAASISI ")
+
+
+def fold(text: str) -> str:
+    """Upper-case letters and digits, single-spaced: the form SMS match keys are kept in."""
+    return " ".join(_NON_ALNUM.sub(" ", text.upper()).split())
 
 
 @dataclass(frozen=True)
@@ -76,6 +98,8 @@ class Directory:
     councils: dict[str, tuple[str, ...]]         # region code -> its secretariat, then offices
     triage: str | None = None
     _search_index: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    _match_keys: dict[str, str] = field(default_factory=dict, repr=False)  # folded -> code
+    _fuzzy_keys: tuple[str, ...] = field(default=(), repr=False)  # keys matched approximately
 
     def get(self, code: str) -> Entry | None:
         return self.entries.get(code)
@@ -105,6 +129,20 @@ class Directory:
         found = list(dict.fromkeys(exact + by_label))
         return tuple(found[:MAX_RESULTS])
 
+    def match(self, typed: str) -> str | None:
+        """The code of the institution an SMS names with ``typed``, or None."""
+        q = fold(typed)
+        for filler in _FILLERS:
+            if q.startswith(filler) and q[len(filler):] in self._match_keys:
+                return self._match_keys[q[len(filler):]]
+        if q in self._match_keys:
+            return self._match_keys[q]
+        if len(q) < MIN_FUZZY:
+            return None
+        found = process.extractOne(q, self._fuzzy_keys, scorer=fuzz.ratio,
+                                   score_cutoff=THRESHOLD)
+        return self._match_keys[found[0]] if found else None
+
 
 def shorten(text: str, limit: int = LABEL_MAX) -> str:
     clean = to_gsm7(" ".join(text.split()))
@@ -123,6 +161,18 @@ def _keys(inst: Institution) -> tuple[str, ...]:
         keys.append(low)
         keys.extend(w.strip(",.()") for w in low.split() if len(w.strip(",.()")) >= 3)
     return tuple(dict.fromkeys(keys))
+
+
+def _match_keys(institutions: Iterable[Institution]) -> dict[str, str]:
+    """Folded code, names, short names and aliases -> code; the first institution made wins."""
+    keys: dict[str, str] = {}
+    for inst in sorted(institutions, key=lambda i: i.id or 0):
+        for raw in (inst.code, inst.name_sw, inst.name_en, inst.short_sw, inst.short_en,
+                    *inst.aliases):
+            key = fold(raw)
+            if key:
+                keys.setdefault(key, inst.code)
+    return keys
 
 
 def _entry(inst: Institution) -> Entry:
@@ -154,8 +204,10 @@ def build_directory(institutions: list[Institution]) -> Directory:
         key=lambda e: e.kind != "lga"))) for code, _ in regions}
     triage = next((e.code for e in by_place if e.kind == "triage"), None)
     index = tuple((key, e.code) for e in by_place for key in e.keys)
+    match_keys = _match_keys(institutions)
     return Directory(entries=entries, groups=groups, regions=regions, councils=councils,
-                     triage=triage, _search_index=index)
+                     triage=triage, _search_index=index, _match_keys=match_keys,
+                     _fuzzy_keys=tuple(k for k in match_keys if len(k) >= MIN_FUZZY))
 
 
 def load_directory(session: Session) -> Directory:

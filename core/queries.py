@@ -336,7 +336,7 @@ def _fold_recent(session: Session, board: Dashboard, recent: ColumnElement[bool]
     board.hours_to_close = totals[2] / totals[3] / 3600 if totals[3] else None
 
 
-def scope_or_none(flt: InboxFilter) -> bool:
+def any_filter_set(flt: InboxFilter) -> bool:
     """Whether any filter is set (the inbox shows a 'clear' link)."""
     return any((flt.status, flt.kind, flt.channel, flt.institution_id, flt.since,
                 flt.until, flt.overdue, flt.q, flt.open, flt.under, flt.escalated,

@@ -2,7 +2,9 @@
 
 A session must cost under a kilobyte, so both serialise to compact JSON with
 one-letter keys; the draft lives under the phone number (kept 30 minutes for
-a redial) and the rest under the session id (idle TTL of a few minutes).
+a redial) and the rest under the session id (idle TTL of a few minutes). The
+state is only what the machine reads: the session store keeps its own
+bookkeeping of the hops (``sessions.store.Kept``) beside it.
 """
 
 from __future__ import annotations
@@ -66,11 +68,6 @@ class State:
     offer: bool = False           # a kept draft not yet offered in this session
     error: str = ""               # msgid of the one-line reason shown above the screen
     text: str = ""                # a screen read from the database (a page of an answer)
-    # What the store needs to take the next input and to answer a retry.
-    consumed: int = -1            # characters of the aggregator's text already taken
-    digest: int = 0               # crc32 of that text
-    hop: str = ""                 # key of the last hop answered
-    reply: str = ""               # the body it got, if it ended the session
 
     @property
     def frame(self) -> Frame:
@@ -80,23 +77,23 @@ class State:
         back = (self.back + (self.frame,))[-MAX_BACK:] if push else self.back
         return replace(self, node=node, page=page, arg=arg, back=back, error="")
 
-    def encode(self) -> bytes:
-        """The session key's value; the draft is stored apart, under the phone number."""
-        data = {"l": self.lang, "n": self.node, "p": self.page, "a": self.arg,
+    def fields(self) -> dict[str, Any]:
+        """The session key's JSON object (the store drops empty values and adds its own);
+        the draft is stored apart, under the phone number."""
+        return {"l": self.lang, "n": self.node, "p": self.page, "a": self.arg,
                 "b": [list(f) for f in self.back], "o": int(self.offer), "e": self.error,
-                "t": self.text,
-                "c": self.consumed, "g": self.digest, "h": self.hop, "r": self.reply}
-        return json.dumps({k: v for k, v in data.items() if v not in ("", 0, [])},
-                          separators=(",", ":"), ensure_ascii=False).encode()
+                "t": self.text}
+
+    def draft_bytes(self) -> bytes | None:
+        return self.draft.encode() if self.draft is not None else None
 
     @classmethod
-    def decode(cls, raw: bytes, draft: Draft | None) -> State:
-        d: dict[str, Any] = json.loads(raw)
+    def read(cls, d: dict[str, Any], raw_draft: bytes | None) -> State:
+        """The state from its fields and the draft kept under the number."""
         return cls(lang=d.get("l", "sw"), node=d.get("n", "root"), page=d.get("p", 0),
                    arg=d.get("a", ""), back=tuple((f[0], f[1], f[2]) for f in d.get("b", [])),
-                   draft=draft, offer=bool(d.get("o")), error=d.get("e", ""), text=d.get("t", ""),
-                   consumed=d.get("c", 0), digest=d.get("g", 0), hop=d.get("h", ""),
-                   reply=d.get("r", ""))
+                   draft=Draft.decode(raw_draft), offer=bool(d.get("o")), error=d.get("e", ""),
+                   text=d.get("t", ""))
 
 
 def new_state(lang: str, draft: Draft | None = None) -> State:

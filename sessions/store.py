@@ -1,6 +1,13 @@
 """USSD sessions in Redis: state per session id, draft per phone number, a hop lock.
 
-Keys (bytes values, compact JSON from :mod:`menus.state`):
+The store keeps what the menu machine hands it beside its own bookkeeping: a
+:class:`Kept` holds the machine's state (anything :class:`Storable`: its fields
+and its draft, encoded by their owner) and what the hop needs to take the next
+input and answer a retry. The machine never reads the bookkeeping, and the
+store never reads the state's fields; it reserves the keys ``c g h r`` of the
+session's JSON object for itself.
+
+Keys (bytes values, compact JSON):
 
     ussd:s:<session>   the session's state and its last reply   idle TTL ~300 s
     ussd:d:<phone>     the draft of an unsent feedback          30 minutes
@@ -13,12 +20,13 @@ A navigation hop reads with one MGET and writes with one pipelined round trip.
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
 import redis
-
-from menus.state import Draft, State
 
 SESSION_TTL = 300
 DRAFT_TTL = 30 * 60
@@ -27,34 +35,72 @@ LOCK_TTL = 20
 EVENT_TTL = 3600
 
 
+class Storable(Protocol):
+    """A session's state as the store needs it: its JSON fields, and its draft apart."""
+
+    def fields(self) -> dict[str, Any]: ...
+
+    def draft_bytes(self) -> bytes | None: ...
+
+
+S = TypeVar("S", bound=Storable)
+# Reads a state back from its fields and the draft stored under the number.
+Read = Callable[[dict[str, Any], bytes | None], S]
+
+
 @dataclass(frozen=True)
-class Loaded:
-    state: State | None
-    draft: Draft | None
+class Kept(Generic[S]):
+    """One session as stored: the machine's state and the store's bookkeeping of the hops."""
+
+    state: S
+    consumed: int = 0             # characters of the aggregator's text already taken
+    digest: int = 0               # crc32 of that text
+    hop: str = ""                 # key of the last hop answered
+    reply: str = ""               # the body it got, if it ended the session
+
+    def encode(self) -> bytes:
+        data = self.state.fields()  # one JSON object: one dumps, one loads a hop
+        data["c"] = self.consumed
+        data["g"] = self.digest
+        data["h"] = self.hop
+        data["r"] = self.reply
+        return json.dumps({k: v for k, v in data.items() if v not in ("", 0, [])},
+                          separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@dataclass(frozen=True)
+class Loaded(Generic[S]):
+    """What a hop's one MGET found: the session if any, the number's draft and language."""
+
+    kept: Kept[S] | None
     draft_raw: bytes | None
     lang: str | None
 
 
-class SessionStore:
-    def __init__(self, client: redis.Redis[bytes], ttl: int = SESSION_TTL,
+class SessionStore(Generic[S]):
+    def __init__(self, client: redis.Redis[bytes], read: Read[S], ttl: int = SESSION_TTL,
                  draft_ttl: int = DRAFT_TTL) -> None:
-        self.client, self.ttl, self.draft_ttl = client, ttl, draft_ttl
+        self.client, self.read, self.ttl, self.draft_ttl = client, read, ttl, draft_ttl
 
     @staticmethod
     def _keys(session_id: str, phone: str) -> list[str]:
         return [f"ussd:s:{session_id}", f"ussd:d:{phone}", f"ussd:l:{phone}"]
 
-    def load(self, session_id: str, phone: str) -> Loaded:
+    def _decode(self, raw: bytes, raw_draft: bytes | None) -> Kept[S]:
+        data: dict[str, Any] = json.loads(raw)
+        return Kept(self.read(data, raw_draft), consumed=data.get("c", 0),
+                    digest=data.get("g", 0), hop=data.get("h", ""), reply=data.get("r", ""))
+
+    def load(self, session_id: str, phone: str) -> Loaded[S]:
         raw_state, raw_draft, raw_lang = self.client.mget(self._keys(session_id, phone))
-        draft = Draft.decode(raw_draft)
-        state = State.decode(raw_state, draft) if raw_state else None
-        return Loaded(state, draft, raw_draft, raw_lang.decode() if raw_lang else None)
+        kept = self._decode(raw_state, raw_draft) if raw_state else None
+        return Loaded(kept, raw_draft, raw_lang.decode() if raw_lang else None)
 
-    def peek(self, session_id: str) -> State | None:
+    def peek(self, session_id: str) -> Kept[S] | None:
         raw = self.client.get(f"ussd:s:{session_id}")
-        return State.decode(raw, None) if raw else None
+        return self._decode(raw, None) if raw else None
 
-    def save(self, session_id: str, phone: str, state: State, loaded_draft: bytes | None,
+    def save(self, session_id: str, phone: str, kept: Kept[S], loaded_draft: bytes | None,
              cache_lang: str | None = None) -> None:
         """Write the state, the draft if it changed, and a language to cache, in one trip.
 
@@ -63,10 +109,10 @@ class SessionStore:
         DEL, and must not drop the draft while the state stays at its confirm screen.
         """
         s_key, d_key, l_key = self._keys(session_id, phone)
-        draft = state.draft.encode() if state.draft is not None else None
+        draft = kept.state.draft_bytes()
         deletes = draft is None and loaded_draft is not None
         pipe = self.client.pipeline(transaction=deletes)
-        pipe.set(s_key, state.encode(), ex=self.ttl)
+        pipe.set(s_key, kept.encode(), ex=self.ttl)
         if draft != loaded_draft:
             if draft is None:
                 pipe.delete(d_key)
@@ -76,8 +122,9 @@ class SessionStore:
             pipe.set(l_key, cache_lang, ex=LANGUAGE_TTL)
         pipe.execute()
 
-    def draft(self, phone: str) -> Draft | None:
-        return Draft.decode(self.client.get(f"ussd:d:{phone}"))
+    def draft_raw(self, phone: str) -> bytes | None:
+        """The number's kept draft, as its owner encoded it."""
+        return self.client.get(f"ussd:d:{phone}")
 
     def cached_language(self, phone: str) -> str | None:
         raw = self.client.get(f"ussd:l:{phone}")
@@ -89,13 +136,13 @@ class SessionStore:
     def unlock(self, session_id: str) -> None:
         self.client.delete(f"ussd:k:{session_id}")
 
-    def wait_for_hop(self, session_id: str, hop: str, timeout: float) -> State | None:
-        """Poll until another request has answered ``hop`` (its state holds the reply)."""
+    def wait_for_hop(self, session_id: str, hop: str, timeout: float) -> Kept[S] | None:
+        """Poll until another request has answered ``hop`` (its session holds the reply)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            state = self.peek(session_id)
-            if state is not None and state.hop == hop:
-                return state
+            kept = self.peek(session_id)
+            if kept is not None and kept.hop == hop:
+                return kept
             if not self.client.exists(f"ussd:k:{session_id}"):
                 return None
             time.sleep(0.02)

@@ -14,11 +14,11 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core import clock, services
+from core.directory import Directory
 from core.errors import InvalidFeedback, InvalidPhone, MrejeshoError, NotAllowed
 from core.i18n import normalise_locale
 from core.institutions import TRIAGE_CODE
@@ -27,11 +27,10 @@ from core.notify import queue_sms
 from core.phones import normalise_phone
 from core.replies import render
 from core.subscribers import set_opt_out
-from infra import kv, security
+from infra import directory, kv, security
 from infra.db import database
 from sessions.sms_drafts import SmsDrafts
 from sms import replies as r
-from sms.directory import Directory
 from sms.drafts import complete_draft
 from sms.parser import Command, parse
 from sms.rows import updated
@@ -122,8 +121,8 @@ def _handle(session: Session, msg: InboundMessage, now: datetime) -> None:
         msg.command = "invalid_sender"
         log.info("inbound SMS %s from a number we cannot answer", msg.id)
         return
-    directory = current_app.extensions["sms_directory"].get(session)
-    handle(session, msg, directory, now, SmsDrafts(kv.client()), allow_reply=_reply_allowed)
+    handle(session, msg, directory.holder().get(), now, SmsDrafts(kv.client()),
+           allow_reply=_reply_allowed)
 
 
 def _reply_allowed(phone: str) -> bool:

@@ -1,7 +1,7 @@
 """The SMS keyword grammar: a pure function from a message's text to a :class:`Command`.
 
 No I/O and no database: the institution part is returned as typed and matched by
-:mod:`sms.directory`, so the parser can be tested over a corpus and timed alone
+the directory (:mod:`core.directory`), so the parser can be tested over a corpus and timed alone
 (``python -m sms.bench``). Keywords are understood in Swahili and English, in any
 case, wrapped in stray punctuation, and with one typo in keywords of five letters
 or more (shorter ones such as STOP or HALI are exact: one edit away from them lie

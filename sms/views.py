@@ -23,7 +23,6 @@ from infra import edge
 from infra.db import database
 from sms import africastalking
 from sms.africastalking import PROVIDER
-from sms.directory import DirectoryHolder
 from sms.handler import handle_stored
 
 log = logging.getLogger(__name__)
@@ -32,7 +31,6 @@ bp.before_request(edge.check_callback_token)
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["sms_directory"] = DirectoryHolder()
     app.register_blueprint(bp)
 
 

@@ -2,6 +2,7 @@
 
 Each commits on success and rolls back on a domain error, whose ``code`` the
 menu renders; infrastructure errors propagate to the hop, which apologises.
+The hop hands its number already normalised (``ussd.hop.Hop.number``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from core.services import (
     find_feedback,
     remember_language,
     submit_feedback,
-    subscriber_language,
 )
 from menus.machine import Outcome
 from menus.screens import kind_name
@@ -37,10 +37,6 @@ def phone_key(phone: str) -> str:
         return normalise_phone(phone)
     except InvalidPhone:
         return phone
-
-
-def language_of(session: Session, phone: str) -> str:
-    return subscriber_language(session, phone_key(phone))
 
 
 def other_languages(session: Session) -> dict[str, str]:
@@ -70,7 +66,8 @@ def submission_key(state: State, hop_key: str) -> str | None:
 
 def run_effect(session: Session, effect: tuple[str, ...], state: State, phone: str,
                hop_key: str = "", drafts: SmsDrafts | None = None, to: str = "") -> Outcome:
-    """Run ``effect``; ``hop_key`` (session id and hop) keys a submit whose draft has none."""
+    """Run ``effect`` for ``phone`` (as the core stores it); ``hop_key`` (session id and
+    hop) keys a submit whose draft has none."""
     try:
         if effect[0] == "sms_draft":
             assert drafts is not None, "the channel gives the SMS drafts"
@@ -87,7 +84,7 @@ def run_effect(session: Session, effect: tuple[str, ...], state: State, phone: s
 def _tracked(feedback: Feedback, phone: str) -> Outcome:
     """Kind, institution, status and date for anyone; the answer and an escalation only
     for the number that sent it."""
-    own = bool(feedback.submitter_phone) and feedback.submitter_phone == phone_key(phone)
+    own = bool(feedback.submitter_phone) and feedback.submitter_phone == phone
     parent = feedback.institution.parent
     escalated = (parent.code if parent else "-") if own and feedback.escalated else ""
     return Outcome(reference=feedback.reference, kind=feedback.kind,
@@ -101,7 +98,7 @@ def await_sms(session: Session, drafts: SmsDrafts, state: State, phone: str, to:
     """Keep the draft for its description by SMS, and send the prompt a reply completes."""
     d = state.draft
     assert d is not None
-    number = normalise_phone(phone)
+    number = normalise_phone(phone)  # not only as the core stores it: one an SMS can reach
     target = submission_target(session, d.institution)  # also checks the code still exists
     draft = drafts.create(number, d.kind, d.institution, anonymous, state.lang)
     t = translator(state.lang)
@@ -131,6 +128,6 @@ def _run(session: Session, effect: tuple[str, ...], state: State, phone: str,
         appeal_feedback(session, feedback, phone, effect[2])
         return Outcome(reference=feedback.reference)
     if name == "language":
-        remember_language(session, phone_key(phone), effect[1])
+        remember_language(session, phone, effect[1])
         return Outcome()
     raise ValueError(f"unknown effect {name!r}")

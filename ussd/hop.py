@@ -5,6 +5,9 @@ every aggregator shares: the new input is what follows the text already
 consumed (never a split on ``*``), a retry gets the stored reply, an effect runs
 once under a per-session lock, and Redis or the database being down gives an
 ``END`` apology in the citizen's language instead of an error.
+
+The number is normalised once, at this edge (:attr:`Hop.number`), and only by a
+hop that speaks to the core: Redis keys the session by the number as sent.
 """
 
 from __future__ import annotations
@@ -13,19 +16,21 @@ import logging
 import time
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import cached_property
 
 import redis
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from core.services import subscriber_language
 from menus.machine import Menu, Outcome
 from menus.screens import Screen
-from menus.state import State, new_state
+from menus.state import Draft, State, new_state
 from menus.texts import EXPIRED
 from sessions.sms_drafts import SmsDrafts
-from sessions.store import Loaded, SessionStore
-from ussd.effects import IDEMPOTENT, language_of, phone_key, run_effect
+from sessions.store import Kept, Loaded, SessionStore
+from ussd.effects import IDEMPOTENT, phone_key, run_effect
 
 log = logging.getLogger(__name__)
 WAIT_SECONDS = 8.0
@@ -38,18 +43,24 @@ DIAL_CHARS = frozenset("0123456789*")
 @dataclass(frozen=True)
 class Hop:
     session_id: str
-    phone: str
+    phone: str              # as the aggregator sent it: the session's Redis keys
     text: str               # cumulative (Africa's Talking) or the latest input (Beem)
     cumulative: bool
     key: str                # what makes a retry the same hop
     dial: str = ""          # digits dialled through, as "9*2"
+
+    @cached_property
+    def number(self) -> str:
+        """The number as the core stores it, worked out at most once per hop and only
+        when asked: a navigation hop never pays for the parse."""
+        return phone_key(self.phone)
 
 
 def text_key(text: str) -> str:
     return f"{len(text)}:{zlib.crc32(text.encode())}"
 
 
-# (effect name, phone, session id) -> may this effect run now? (a rate limit)
+# (effect name, number as the core stores it, session id) -> may it run now? (a rate limit)
 Guard = Callable[[str, str, str], bool]
 
 
@@ -62,10 +73,10 @@ def _page_turn(effect: tuple[str, ...]) -> bool:
     return effect[0] == "track" and len(effect) > 2
 
 
-class Channel:
-    """Everything a hop needs; built per request from the app's cached parts."""
+class Answerer:
+    """Everything a hop needs to be answered; built per request from the app's cached parts."""
 
-    def __init__(self, menu: Menu, store: SessionStore, session: Callable[[], Session],
+    def __init__(self, menu: Menu, store: SessionStore[State], session: Callable[[], Session],
                  languages: Mapping[str, str] | None = None, short_code: str = "",
                  guard: Guard | None = None) -> None:
         self.menu, self.store, self._session = menu, store, session
@@ -80,11 +91,11 @@ class Channel:
         lang = "sw"
         try:
             loaded = self.store.load(hop.session_id, hop.phone)
-            lang = loaded.state.lang if loaded.state else (loaded.lang or lang)
+            lang = loaded.kept.state.lang if loaded.kept else (loaded.lang or lang)
             return self._answer(hop, loaded)
         except redis.RedisError:
             log.exception("USSD hop %s: Redis unavailable", hop.session_id)
-            lang = self._db_language(hop.phone) or lang
+            lang = self._db_language(hop) or lang
         except SQLAlchemyError:
             log.exception("USSD hop %s: database unavailable", hop.session_id)
             self.session.rollback()
@@ -93,38 +104,43 @@ class Channel:
             self.session.rollback()
         return self.menu.apology(lang).body
 
-    def _known_language(self, phone: str) -> str | None:
-        """The number's language from the snapshot: no query on a navigation hop."""
+    def _known_language(self, hop: Hop) -> str | None:
+        """The number's language from the snapshot: no query on a navigation hop.
+
+        The snapshot is keyed by E.164, which a number sent with its ``+`` already is:
+        parsing it would cost every new session.
+        """
         if self.languages is None:
             return None
-        key = phone if phone.startswith("+") else phone_key(phone)
-        return self.languages.get(key, "sw")
+        return self.languages.get(hop.phone if hop.phone.startswith("+") else hop.number, "sw")
 
-    def _db_language(self, phone: str) -> str | None:
+    def _db_language(self, hop: Hop) -> str | None:
         try:
-            return language_of(self.session, phone)
+            return subscriber_language(self.session, hop.number)
         except SQLAlchemyError:
             self.session.rollback()
             return None
 
-    def _answer(self, hop: Hop, loaded: Loaded) -> str:
+    def _answer(self, hop: Hop, loaded: Loaded[State]) -> str:
         cache_lang = None
-        if loaded.state is None:
-            lang = loaded.lang or self._known_language(hop.phone)
+        kept = loaded.kept
+        if kept is None:
+            lang = loaded.lang or self._known_language(hop)
             if lang is None:
-                lang = cache_lang = self._db_language(hop.phone)
-            state, screen = self._start(hop, new_state(lang or "sw", loaded.draft))
-        elif loaded.state.hop == hop.key or loaded.state.reply:
-            return self._replay(loaded.state)  # a retry, or a hop after the session ended
+                lang = cache_lang = self._db_language(hop)
+            draft = Draft.decode(loaded.draft_raw)
+            state, screen = self._start(hop, new_state(lang or "sw", draft))
+        elif kept.hop == hop.key or kept.reply:
+            return self._replay(kept)  # a retry, or a hop after the session ended
         else:
-            state, screen = self.menu.step(loaded.state, self._new_input(hop, loaded.state))
+            state, screen = self.menu.step(kept.state, self._new_input(hop, kept))
         if screen.effect:
             return self._effect(hop, state, screen, loaded)
         return self._save(hop, state, screen, loaded.draft_raw, cache_lang)
 
-    def _replay(self, state: State) -> str:
+    def _replay(self, kept: Kept[State]) -> str:
         """The answer already given: an END is stored, a CON is the state's screen again."""
-        return state.reply or self.menu.show(state).body
+        return kept.reply or self.menu.show(kept.state).body
 
     def _start(self, hop: Hop, state: State) -> tuple[State, Screen]:
         """A new session: show the root, then follow any dialled-through digits."""
@@ -139,13 +155,13 @@ class Channel:
                 break
         return state, screen
 
-    def _new_input(self, hop: Hop, state: State) -> str:
+    def _new_input(self, hop: Hop, kept: Kept[State]) -> str:
         if not hop.cumulative:
             return hop.text
-        text, n = hop.text, state.consumed
+        text, n = hop.text, kept.consumed
         if n <= 0:
             return text
-        if len(text) > n and text[n] == "*" and zlib.crc32(text[:n].encode()) == state.digest:
+        if len(text) > n and text[n] == "*" and zlib.crc32(text[:n].encode()) == kept.digest:
             return text[n + 1:]
         log.warning("USSD hop %s: text does not extend what was consumed", hop.session_id)
         return text.rpartition("*")[2]
@@ -158,11 +174,11 @@ class Channel:
         # Only an END is kept verbatim: a CON screen is re-rendered from the state, which
         # keeps the session small.
         reply = body if screen.end else ""
-        state = replace(state, hop=hop.key, reply=reply, consumed=consumed, digest=digest)
-        self.store.save(hop.session_id, hop.phone, state, draft_raw, cache_lang)
+        kept = Kept(state, consumed=consumed, digest=digest, hop=hop.key, reply=reply)
+        self.store.save(hop.session_id, hop.phone, kept, draft_raw, cache_lang)
         return body
 
-    def _effect(self, hop: Hop, state: State, screen: Screen, loaded: Loaded) -> str:
+    def _effect(self, hop: Hop, state: State, screen: Screen, loaded: Loaded[State]) -> str:
         """Run a submit/track/appeal/language once, even if the hop arrives twice at once.
 
         The lock spares a duplicate the work. An idempotent effect waits on a held
@@ -192,7 +208,8 @@ class Channel:
         log.error("USSD hop %s: gave up waiting for the session lock", hop.session_id)
         return self.menu.apology(state.lang).body
 
-    def _run_effect(self, hop: Hop, state: State, screen: Screen, loaded: Loaded) -> str:
+    def _run_effect(self, hop: Hop, state: State, screen: Screen,
+                    loaded: Loaded[State]) -> str:
         """Run it, answer with what follows; the session's hop keys a draft without a key."""
         outcome = self._run(hop, state, screen)
         state, final = self.menu.finish(state, screen.effect, outcome)
@@ -207,8 +224,8 @@ class Channel:
 
     def _run(self, hop: Hop, state: State, screen: Screen) -> Outcome:
         if self.guard is not None and not _page_turn(screen.effect) \
-                and not self.guard(screen.effect[0], hop.phone, hop.session_id):
+                and not self.guard(screen.effect[0], hop.number, hop.session_id):
             return Outcome(code="rate_limited")
-        return run_effect(self.session, screen.effect, state, hop.phone,
+        return run_effect(self.session, screen.effect, state, hop.number,
                           f"{hop.session_id}:{hop.key}", SmsDrafts(self.store.client),
                           self.short_code)

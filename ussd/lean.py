@@ -6,7 +6,7 @@ request context — cost more CPU per hop than the hop's own work (menus, the
 session codec and two Redis round trips). This handler does for
 ``POST /ussd/africastalking`` exactly what the Flask view and the app's hooks
 do: the token check, the form (parsed as Werkzeug parses it), one
-:meth:`ussd.hop.Channel.answer`, the security headers. Everything else — and
+:meth:`ussd.hop.Answerer.answer`, the security headers. Everything else — and
 any callback it cannot read as cheaply, such as a multipart body — goes to
 Flask unchanged, whose view stays the reference behaviour.
 
@@ -38,6 +38,7 @@ from infra.metrics import observe_hop
 from menus.machine import apology
 from ussd import africastalking
 from ussd.hop import Hop
+from ussd.views import answerer_for
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ class LeanUssd:
         rid = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex  # as infra.logging's
         started, marked = time.perf_counter(), LEAN_REQUEST_ID.set(rid)
         try:
-            status, body = self._respond(environ, environ["wsgi.input"].read(length), rid)
+            status, body = self._respond(environ, environ["wsgi.input"].read(length))
         finally:
             LEAN_REQUEST_ID.reset(marked)
         if status.startswith("200"):
@@ -85,7 +86,7 @@ class LeanUssd:
             return None
         return length if 0 <= length <= MAX_BODY else None
 
-    def _respond(self, environ: dict[str, Any], raw: bytes, rid: str) -> tuple[str, bytes]:
+    def _respond(self, environ: dict[str, Any], raw: bytes) -> tuple[str, bytes]:
         config = self.app.config
         if not token_ok(config.get("CALLBACK_TOKEN"), _first(_query(environ), "token")):
             return "403 FORBIDDEN", TOKEN_REFUSED.encode()
@@ -93,9 +94,9 @@ class LeanUssd:
             hop = africastalking.parse_hop(_form(raw), config["USSD_SERVICE_CODE"])
         except Malformed as exc:
             return "400 BAD REQUEST", f"{exc}\n".encode()
-        return "200 OK", self._answer(hop, rid).encode()
+        return "200 OK", self._answer(hop).encode()
 
-    def _answer(self, hop: Hop, rid: str) -> str:
+    def _answer(self, hop: Hop) -> str:
         context: list[AppContext] = []
 
         def session() -> Session:
@@ -105,13 +106,11 @@ class LeanUssd:
             return db.session()
 
         try:
-            from ussd.views import channel_for
-
-            return channel_for(self.app, session).answer(hop)
+            return answerer_for(self.app, session).answer(hop)
         except SQLAlchemyError:  # the directory could not be loaded: the database is down
-            log.exception("USSD: cannot load the directory", extra={"request_id": rid})
+            log.exception("USSD: cannot load the directory")
         except Exception:  # never a 500 to the aggregator
-            log.exception("USSD hop %s failed", hop.session_id, extra={"request_id": rid})
+            log.exception("USSD hop %s failed", hop.session_id)
         finally:
             if context:
                 context[0].pop()

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask, current_app, redirect, url_for
 
-from infra import db, kv, metrics
+from infra import db, directory, kv, metrics
 from web import config, health
 
 
@@ -23,6 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     config.load(app, test_config)
     db.init_app(app, dispatch=_sms_dispatcher(app), policies=config.policies(app.config))
     kv.init_app(app)
+    directory.init_app(app)
     health.init_app(app)
     metrics.init_app(app)
     _register_blueprints(app)

@@ -3,36 +3,37 @@
 from __future__ import annotations
 
 from menus.state import Draft, State, new_state
-from sessions.store import SessionStore
+from sessions.store import Kept, SessionStore
 
 
 def test_state_and_draft_round_trip_under_their_keys(redis_client) -> None:
-    store = SessionStore(redis_client)
+    store = SessionStore(redis_client, State.read)
     draft = Draft(kind="opinion", node="desc_more", institution="TRA",
                   description="Foleni*ndefu", anonymous=True)
     state = State(lang="en", node="desc_more", back=(("root", 0, ""), ("list", 2, "g:agency")),
-                  draft=draft, consumed=12, digest=99, hop="12:99")
-    store.save("s1", "+255712345678", state, None, cache_lang="en")
+                  draft=draft)
+    kept = Kept(state, consumed=12, digest=99, hop="12:99")
+    store.save("s1", "+255712345678", kept, None, cache_lang="en")
     loaded = store.load("s1", "+255712345678")
-    assert loaded.state == state
-    assert loaded.draft == draft and loaded.lang == "en"
+    assert loaded.kept == kept
+    assert Draft.decode(loaded.draft_raw) == draft and loaded.lang == "en"
     assert 0 < redis_client.ttl("ussd:s:s1") <= 300
     assert 1700 < redis_client.ttl("ussd:d:+255712345678") <= 1800
 
 
 def test_an_unchanged_draft_is_not_rewritten_and_a_dropped_one_is_deleted(redis_client) -> None:
-    store = SessionStore(redis_client)
+    store = SessionStore(redis_client, State.read)
     draft = Draft(kind="complaint")
-    store.save("s1", "p", new_state("sw", draft), None)
+    store.save("s1", "p", Kept(new_state("sw", draft)), None)
     redis_client.expire("ussd:d:p", 100)
-    store.save("s1", "p", new_state("sw", draft), draft.encode())
+    store.save("s1", "p", Kept(new_state("sw", draft)), draft.encode())
     assert redis_client.ttl("ussd:d:p") <= 100
-    store.save("s1", "p", new_state("sw", None), draft.encode())
+    store.save("s1", "p", Kept(new_state("sw", None)), draft.encode())
     assert redis_client.get("ussd:d:p") is None
 
 
 def test_lock_and_notice_are_taken_once(redis_client) -> None:
-    store = SessionStore(redis_client)
+    store = SessionStore(redis_client, State.read)
     assert store.lock("s1") and not store.lock("s1")
     store.unlock("s1")
     assert store.lock("s1")
@@ -40,7 +41,7 @@ def test_lock_and_notice_are_taken_once(redis_client) -> None:
 
 
 def test_waiting_for_a_hop_returns_once_it_is_answered(redis_client) -> None:
-    store = SessionStore(redis_client)
-    store.save("s1", "p", State(hop="k", reply="END done"), None)
-    assert store.wait_for_hop("s1", "k", 1.0) == State(hop="k", reply="END done")
+    store = SessionStore(redis_client, State.read)
+    store.save("s1", "p", Kept(State(), hop="k", reply="END done"), None)
+    assert store.wait_for_hop("s1", "k", 1.0) == Kept(State(), hop="k", reply="END done")
     assert store.wait_for_hop("s1", "other", 1.0) is None   # nobody holds the lock
