@@ -14,6 +14,7 @@ List arguments (``State.arg`` of the ``list`` node):
     b:<group>:<i>    the i-th letter range of a group (from the ``index`` node)
     R:<i>            the i-th run of regions (from the group screen)
     c:<region>       a region's secretariat, then its councils, place name first
+    D:<region>       Sema na Kiongozi: a region's district commissioners' offices
     q:<letters>      what typed letters found
 """
 
@@ -30,11 +31,14 @@ REGION_RUN = 6       # regions in one run: one screen
 RUN_SLOT = "XXX-XXX"  # the longest run label a title is planned for
 FIRST_REGION_CHOICE = 5
 GROUP_TITLES = {"ministry": N_("Ministries %(letters)s:"),
-                "agency": N_("Agencies %(letters)s:")}
+                "agency": N_("Agencies %(letters)s:"),
+                "regional_secretariat": N_("Regions %(letters)s:")}
 WHOLE_TITLES = {"ministry": N_("Ministries"), "agency": N_("Agencies and departments"),
                 "regional_secretariat": N_("Regional secretariats")}
 INDEX_TITLES = {"ministry": N_("Ministries: first letters"),
-                "agency": N_("Agencies: first letters")}
+                "agency": N_("Agencies: first letters"),
+                "regional_secretariat": N_("Regions: first letters")}
+DISTRICT_KIND = "district"
 
 
 class Chooser:
@@ -70,6 +74,10 @@ class Chooser:
             return t._("Region:"), codes
         if arg.startswith("c:"):
             return d.region_label(arg[2:]) + ":", d.councils.get(arg[2:], ())
+        if arg.startswith("D:"):  # Sema na Kiongozi: a region's district commissioners
+            offices = tuple(c for c in d.councils.get(arg[2:], ())
+                            if d.entries[c].kind == DISTRICT_KIND)
+            return t._("Districts, %(region)s:", region=d.region_label(arg[2:])), offices
         if arg.startswith("q:"):
             return t._("Found:"), d.search(arg[2:], lang)
         if arg.startswith("b:"):

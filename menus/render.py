@@ -41,7 +41,8 @@ def static_body(lang: str, node: str) -> str:
         return t._("Services for citizens") + "\n2 e-Mrejesho\n" + back
     if node == "home":
         kinds = [f"{n} {t._(texts.KINDS[k])}" for n, k in enumerate(texts.KIND_ORDER, 1)]
-        rest = ["6 " + t._("Track"), "7 " + t._("Appeal"), "8 Lugha/Language"]
+        rest = ["6 " + t._("Track"), "7 " + t._("Appeal"), "8 Lugha/Language",
+                "9 " + t._("Speak to a leader")]
         return "\n".join(["e-Mrejesho", *kinds, *rest])
     if node == "search":
         return t._("Type the first letters of the institution's name:") + "\n" + back
@@ -56,6 +57,10 @@ def static_body(lang: str, node: str) -> str:
     if node == "identity":
         return "\n".join([t._("Who is sending?"), "1 " + t._("Known, with my number"),
                           "2 " + t._("Anonymous"), back])
+    if node == "leader":  # Sema na Kiongozi: which level of leader
+        return "\n".join([t._("Speak to a leader"), "1 " + t._("Minister (ministry)"),
+                          "2 " + t._("Regional commissioner"),
+                          "3 " + t._("District commissioner"), back])
     if node == "name":
         return t._("Write your name, or 1 to skip:") + "\n" + back
     raise KeyError(node)
@@ -104,7 +109,8 @@ class Renderer:
         else:
             head = t._("Describe it for %(inst)s (up to %(n)s letters):",
                        inst=self.directory.label(d.institution, state.lang), n=MAX_DESCRIPTION)
-            head += "\n1 " + t._("Send it by SMS instead")
+            if not d.leader:  # the SMS draft has no leader's mark: KIONGOZI by SMS instead
+                head += "\n1 " + t._("Send it by SMS instead")
         return head + "\n" + footer(state.lang, False)
 
     def _desc_more(self, state: State) -> str:

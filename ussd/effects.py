@@ -122,7 +122,8 @@ def _run(session: Session, effect: tuple[str, ...], state: State, phone: str,
         feedback = submit_feedback(session, Submission(
             kind=d.kind, channel="ussd", institution_code=d.institution,
             description=d.description, phone=phone, name=d.name or None,
-            anonymous=d.anonymous, language=state.lang, key=submission_key(state, hop_key)))
+            anonymous=d.anonymous, language=state.lang, key=submission_key(state, hop_key),
+            to_leader=bool(d.leader)))
         return Outcome(reference=feedback.reference)
     if name == "track":
         return _tracked(find_feedback(session, effect[1]), phone)
