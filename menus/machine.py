@@ -62,6 +62,7 @@ class Outcome:
     date: str = ""
     answer: str = ""          # only for the number that sent it
     escalated_to: str = ""    # the code it was raised to ("-": oversight), for that number only
+    directive: str = ""       # a leader's directive, as the sender may read it (that number only)
     sms_code: str = ""        # a draft completed by SMS: its code, and the number to send to
     to: str = ""
 
@@ -359,7 +360,7 @@ class Menu:
             return state, Screen(compose(state.lang, "", t._(message)), end=True)
         if name == "submit":
             return replace(state, draft=None), self.renderer.submitted(state, out)
-        if name == "track" and out.answer:
+        if name == "track" and (out.answer or out.directive):
             page = int(effect[2]) if len(effect) > 2 else 0
             return self.renderer.answer_page(state, out, page)
         if name == "sms_draft":  # the draft now waits in the SMS channel, not for a redial

@@ -119,3 +119,47 @@ def test_the_leader_mark_survives_the_draft_kept_for_a_redial(leader_menu: Menu)
     state = steps(leader_menu, at_home("sw"), "9", "3")
     assert state.draft is not None
     assert Draft.decode(state.draft.encode()) == state.draft
+
+
+@pytest.mark.parametrize("lang", ["sw", "en"])
+def test_the_status_screen_leads_on_to_a_leaders_directive(leader_menu: Menu, lang: str) -> None:
+    """Issue 16: the sender's tracking says a leader gave a directive, on pages of its own."""
+    from core.i18n import translator
+    from menus import texts
+    from menus.machine import Outcome
+    from tests.menus.test_every_screen import VALID_REF
+
+    directory = leader_menu.directory
+    longest = max(directory.entries, key=lambda c: len(directory.label(c)))
+    t = translator(lang)
+    notices = [t._("A leader has given a directive on it."),
+               t._("A leader directed: %(text)s", text="Jibu ndani ya siku 3, " * 40)]
+    for notice in notices:
+        for answer in ("", "Tumeshughulikia ombi lako " * 20):
+            for up in ("", "-", longest):
+                for status in texts.STATUSES:
+                    out = Outcome(reference=VALID_REF, kind="suggestion", institution=longest,
+                                  status=status, date="31/12/2026", answer=answer,
+                                  escalated_to=up, directive=notice)
+                    read = _read_all(leader_menu, lang, out)
+                    assert read[0].startswith(t._("Leader") + " (1/")
+                    assert any(p.startswith(t._("Answer")) for p in read) == bool(answer)
+
+
+def _read_all(menu: Menu, lang: str, out: object) -> list[str]:
+    """Every page after the status screen, each checked; returns their texts."""
+    from menus.machine import Outcome
+    from tests.menus.test_every_screen import VALID_REF
+    assert isinstance(out, Outcome)
+    state, screen = menu.finish(replace(new_state(lang), node="track"), ("track", VALID_REF), out)
+    check(screen)
+    assert "98 " in screen.text
+    pages: list[str] = []
+    while True:
+        after, screen = menu.step(state, "98")
+        if not screen.effect:
+            check(screen)  # "no next page" over the last one
+            return pages
+        state, screen = menu.finish(state, screen.effect, out)
+        check(screen)
+        pages.append(screen.text)
