@@ -159,7 +159,7 @@ class Feedback(Base):
         Index("ix_feedback_duplicate_of", "duplicate_of_id"),
         Index("ix_feedback_to_leader", "institution_id", "created_at",
               postgresql_where=text("to_leader"), sqlite_where=text("to_leader")),
-        Index("ix_feedback_first_answer", "answered_at", "institution_id", "answer_days",
+        Index("ix_feedback_first_answer", "created_at", "institution_id", "kind", "answer_days",
               "on_time", postgresql_where=text("answer_days IS NOT NULL"),
               sqlite_where=text("answer_days IS NOT NULL")),
     )

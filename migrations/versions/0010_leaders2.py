@@ -37,7 +37,7 @@ def upgrade() -> None:
     op.create_index("ix_feedback_to_leader", "feedback", ["institution_id", "created_at"],
                     postgresql_where=sa.text("to_leader"), sqlite_where=sa.text("to_leader"))
     op.create_index("ix_feedback_first_answer", "feedback",
-                    ["answered_at", "institution_id", "answer_days", "on_time"],
+                    ["created_at", "institution_id", "kind", "answer_days", "on_time"],
                     postgresql_where=sa.text("answer_days IS NOT NULL"),
                     sqlite_where=sa.text("answer_days IS NOT NULL"))
     _fill()
