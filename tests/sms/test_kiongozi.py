@@ -142,3 +142,19 @@ def test_new_replies_fit_their_segments(lang, longest_short_name) -> None:
         text = t._(msgid, **values)
         assert gsm.is_gsm7(text) and gsm.segments(text) <= 2, text
         assert r.render(lang, msgid, **values) == gsm.to_gsm7(text)
+
+
+def test_the_leaders_answer_goes_back_by_sms_and_can_be_appealed(post_sms, session, outbox,
+                                                                 make_officer) -> None:
+    from core.services import answer_feedback
+    post_sms("KIONGOZI DC Ilala: soko halina choo kwa miezi mitatu")
+    fb = find_feedback(session, _only_feedback(session).reference)
+    answer_feedback(session, fb, make_officer("DC-ILALA", "officer"), "Choo kitajengwa mwezi huu")
+    session.commit()
+    answer = outbox(purpose="answer")
+    assert len(answer) == 1 and "Choo kitajengwa mwezi huu" in answer[0].text
+    post_sms(f"RUFAA {fb.reference} bado hakijajengwa")
+    session.expire_all()
+    fb = find_feedback(session, fb.reference)
+    assert fb.status == "appealed" and fb.to_leader
+    assert fb.appeal_institution is not None and fb.appeal_institution.code == "RS-DAR"
