@@ -140,7 +140,7 @@ def board() -> str:
     return render_template(
         "admin/leaders.html", board=board, trail=_trail(root, me), shade=shade,
         tiles=_tiles(board, shade), weeks=ranking.weekly(s, ids), since=board.since.isoformat(),
-        attention=ranking.attention(s, me),
+        attention=ranking.attention(s, me), slowest=ranking.slowest_kinds(s, ids, board.since),
         region_institutions={i.code: i for i in s.scalars(select(Institution).where(
             Institution.code.in_([r.code for r in regions()])))})
 

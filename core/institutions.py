@@ -152,6 +152,7 @@ class Target:
     code: str
     short_sw: str
     short_en: str
+    kind: str = ""
 
     def short_name(self, locale: str) -> str:
         return self.short_en if locale == "en" else self.short_sw
@@ -175,7 +176,7 @@ def submission_target(session: Session, code: str) -> Target:
     ``TARGET_SECONDS``). An unknown code is never cached.
     """
     inst = get_institution(session, code)
-    return Target(inst.id, inst.code, inst.short_name("sw"), inst.short_name("en"))
+    return Target(inst.id, inst.code, inst.short_name("sw"), inst.short_name("en"), inst.kind)
 
 
 def forget_targets() -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -156,6 +157,11 @@ class Feedback(Base):
               postgresql_where=text("topic_id IS NOT NULL"),
               sqlite_where=text("topic_id IS NOT NULL")),
         Index("ix_feedback_duplicate_of", "duplicate_of_id"),
+        Index("ix_feedback_to_leader", "institution_id", "created_at",
+              postgresql_where=text("to_leader"), sqlite_where=text("to_leader")),
+        Index("ix_feedback_first_answer", "created_at", "institution_id", "kind", "answer_days",
+              "on_time", postgresql_where=text("answer_days IS NOT NULL"),
+              sqlite_where=text("answer_days IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -193,6 +199,11 @@ class Feedback(Base):
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id"))
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id"))
+    # Sema na Kiongozi (core.kiongozi, migration 0010_leaders2): addressed to a leader's office.
+    to_leader: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The first answer (core.answer_time): working days it took, and whether it was on time.
+    answer_days: Mapped[int | None] = mapped_column(SmallInteger)
+    on_time: Mapped[bool | None] = mapped_column(Boolean)
 
     institution: Mapped[Institution] = relationship(foreign_keys=[institution_id])
     assigned_to: Mapped[Officer | None] = relationship(foreign_keys=[assigned_to_id])

@@ -56,6 +56,9 @@ class InboxFilter:
     escalated: bool = False         # raised for lateness to the institution above
     assignee: str | None = None  # "me", "none", or an officer's id
     every_status: bool = False  # status=all: closed and rejected too
+    to_leader: bool = False     # Sema na Kiongozi: addressed to a leader's office
+    answered: bool = False      # has had a first answer (the ranking's median days)
+    on_time: bool = False       # its first answer came by the due time (the on-time share)
 
     @property
     def by_due(self) -> bool:
@@ -79,7 +82,10 @@ class InboxFilter:
                    open=args.get("open") in ("1", "on", "true"), under=_int(args.get("under")),
                    escalated=args.get("escalated") in ("1", "on", "true"),
                    assignee=_assignee(args.get("assignee")),
-                   every_status=(args.get("status") or "").strip() == "all")
+                   every_status=(args.get("status") or "").strip() == "all",
+                   to_leader=args.get("leader") in ("1", "on", "true"),
+                   answered=args.get("answered") in ("1", "on", "true"),
+                   on_time=args.get("on_time") in ("1", "on", "true"))
 
 
 def _assignee(raw: str | None) -> str | None:
@@ -205,6 +211,12 @@ def _conditions(session: Session, officer: Officer, flt: InboxFilter,
         conds.append(Feedback.status.in_(OPEN_VALUES))
     if flt.escalated:
         conds.append(Feedback.escalated.is_(True))
+    if flt.to_leader:
+        conds.append(Feedback.to_leader.is_(True))
+    if flt.answered or flt.on_time:
+        conds.append(Feedback.answer_days.is_not(None))
+    if flt.on_time:
+        conds.append(Feedback.on_time.is_(True))
     if flt.under:
         conds.append(Feedback.institution_id.in_(subtree_ids(session, flt.under)))
     search = _search(flt.q)
@@ -340,7 +352,7 @@ def any_filter_set(flt: InboxFilter) -> bool:
     """Whether any filter is set (the inbox shows a 'clear' link)."""
     return any((flt.status, flt.kind, flt.channel, flt.institution_id, flt.since,
                 flt.until, flt.overdue, flt.q, flt.open, flt.under, flt.escalated,
-                flt.assignee, flt.every_status))
+                flt.assignee, flt.every_status, flt.to_leader, flt.answered, flt.on_time))
 
 
 __all__ = ["Dashboard", "InboxFilter", "Page", "dashboard", "decode_cursor",

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, lazyload
 
 from core import clock, policies, sla
+from core.answer_time import first_answer
 from core.errors import (
     InvalidFeedback,
     NotAllowed,
@@ -24,6 +25,7 @@ from core.errors import (
 )
 from core.i18n import normalise_locale, translator
 from core.institutions import get_institution, submission_target
+from core.kiongozi import check_leader_target
 from core.localtime import local_date
 from core.models import Event, Feedback, Officer, OutboundMessage, Subscriber, utcnow
 from core.notify import queue_sms
@@ -89,6 +91,7 @@ class Submission:
     partner_id: int | None = None  # channel "partner": whose app filed it
     # The channel's idempotency key (a USSD draft's): the same key never makes two records.
     key: str | None = None
+    to_leader: bool = False  # Sema na Kiongozi: to a leader's office (core.kiongozi)
 
 
 def check_submission_rate(session: Session, phone: str, now: datetime) -> None:
@@ -127,6 +130,8 @@ def submit_feedback(session: Session, sub: Submission, now: datetime | None = No
         raise InvalidFeedback("a USSD or SMS submission needs the sender's number")
     name = _clean_text(sub.name, "name", 1, MAX_NAME) if sub.name and not sub.anonymous else None
     inst = submission_target(session, sub.institution_code)
+    if sub.to_leader:
+        check_leader_target(inst.kind)
     if phone is not None and channel in CITIZEN_CHANNELS:
         locked_at = claim_number(session, phone, sub.language)  # always: it is the lock
         now = now or clock.now(session, locked_at)
@@ -144,11 +149,12 @@ def submit_feedback(session: Session, sub: Submission, now: datetime | None = No
         "submitter_name": name, "language": normalise_locale(sub.language),
         "status": Status.RECEIVED.value, "created_at": now, "updated_at": now,
         "due_at": sla.answer_due(kind, now, policies.of(session).sla), "partner_id": sub.partner_id,
-        "submission_key": sub.key})
+        "submission_key": sub.key, "to_leader": sub.to_leader})
     if not fresh:
         return feedback
     _event(session, feedback, "created", officer, now, channel=channel.value,
-           institution=inst.code, anonymous=sub.anonymous)
+           institution=inst.code, anonymous=sub.anonymous,
+           **({"to_leader": True} if sub.to_leader else {}))
     if phone:
         t = translator(feedback.language)
         queue_sms(session, phone=phone, feedback=feedback, purpose="reference", now=now, text=t._(
@@ -254,6 +260,9 @@ def answer_feedback(session: Session, feedback: Feedback, officer: Officer, text
         check_answer_fits(feedback.language, feedback.reference, answer)
     previous = _move(session, feedback, Status.ANSWERED, officer, now)
     feedback.answer, feedback.answered_by_id, feedback.answered_at = answer, officer.id, now
+    if feedback.answer_days is None:  # the first answer's time: the ranking's medians
+        feedback.answer_days, feedback.on_time = first_answer(feedback.created_at,
+                                                              feedback.due_at, now)
     feedback.first_answered_by_id = feedback.first_answered_by_id or officer.id
     feedback.acknowledged_at = feedback.acknowledged_at or now
     _event(session, feedback, "answered", officer, now, text=answer, appeal=appealed,

@@ -17,6 +17,7 @@ List arguments (``State.arg`` of the ``list`` node):
     c:<region>       a region's secretariat, its district commissioners (one item), then
                      its councils, place name first
     d:<region>       the district commissioners' offices of a region, by place: one page
+                     (also Sema na Kiongozi's district level, straight from a region list)
     q:<letters>      what typed letters found
 """
 
@@ -34,13 +35,15 @@ REGION_RUN = 6       # regions in one run: one screen
 RUN_SLOT = "XXX-XXX"  # the longest run label a title is planned for
 FIRST_REGION_CHOICE = 5
 GROUP_TITLES = {"ministry": N_("Ministries %(letters)s:"),
-                "agency": N_("Agencies %(letters)s:")}
+                "agency": N_("Agencies %(letters)s:"),
+                "regional_secretariat": N_("Regions %(letters)s:")}
 WHOLE_TITLES = {"ministry": N_("Ministries"), "agency": N_("Agencies and departments"),
                 "regional_secretariat": N_("Regional secretariats")}
 DISTRICTS_ITEM = N_("DC offices")  # the district commissioners'
 DISTRICTS_TITLE = N_("DC offices, %(region)s:")
 INDEX_TITLES = {"ministry": N_("Ministries: first letters"),
-                "agency": N_("Agencies: first letters")}
+                "agency": N_("Agencies: first letters"),
+                "regional_secretariat": N_("Regions: first letters")}
 
 
 class Chooser:

@@ -43,6 +43,11 @@ TEXT_NODES = frozenset({"search", "desc", "name", "track", "appeal", "reason"})
 # "0" here would throw away what the citizen wrote: it asks once first.
 ASK_BEFORE_BACK = frozenset({"desc_more"})
 GROUPS = {"1": "ministry", "2": "agency"}
+# Sema na Kiongozi (issue 16): home item 9, then the level; the lists are the existing ones.
+LEADER_ITEM = "9"
+LEADER_LEVELS = {"1": ("national", "ministry"), "2": ("regional", "regional_secretariat"),
+                 "3": ("district", "regional_secretariat")}
+LEADER_KIND = "complaint"
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,7 @@ class Outcome:
     date: str = ""
     answer: str = ""          # only for the number that sent it
     escalated_to: str = ""    # the code it was raised to ("-": oversight), for that number only
+    directive: str = ""       # a leader's directive, as the sender may read it (that number only)
     sms_code: str = ""        # a draft completed by SMS: its code, and the number to send to
     to: str = ""
 
@@ -79,7 +85,8 @@ class Menu:
             "desc": self._desc, "desc_more": self._desc_more, "identity": self._identity,
             "name": self._name, "confirm": self._confirm, "track": self._track,
             "appeal": self._appeal, "reason": self._reason, "lang": self._lang,
-            "sure": self._sure, "answer": self._answer, "by_sms": self._by_sms}
+            "sure": self._sure, "answer": self._answer, "by_sms": self._by_sms,
+            "leader": self._leader}
 
     # -- the machine ------------------------------------------------------------------
     def step(self, state: State, raw: str) -> tuple[State, Screen]:
@@ -133,7 +140,7 @@ class Menu:
             kind = texts.KIND_ORDER[int(choice) - 1]
             draft = Draft(kind=kind, key=new_draft_key())
             return self._go(replace(state, draft=draft, offer=False), "group")
-        target = {"6": "track", "7": "appeal", "8": "lang"}.get(choice)
+        target = {"6": "track", "7": "appeal", "8": "lang", LEADER_ITEM: "leader"}.get(choice)
         return self._go(state, target) if target else self._again(state, texts.INVALID_CHOICE)
 
     def _resume(self, state: State, choice: str) -> tuple[State, Screen]:
@@ -163,13 +170,24 @@ class Menu:
         draft = replace(state.draft, description="")
         return self._go(replace(state, draft=draft, back=back), "desc", 0, "", push=False)
 
+    def _leader(self, state: State, choice: str) -> tuple[State, Screen]:
+        """Sema na Kiongozi: the level picks the list of leaders' offices to choose from."""
+        if choice not in LEADER_LEVELS:
+            return self._again(state, texts.INVALID_CHOICE)
+        level, group = LEADER_LEVELS[choice]
+        draft = Draft(kind=LEADER_KIND, key=new_draft_key(), leader=level)
+        return self._open_group(replace(state, draft=draft, offer=False), group)
+
+    def _open_group(self, state: State, group: str) -> tuple[State, Screen]:
+        """A whole group's list where it fits two pages, else its screen of letter ranges."""
+        if self.renderer.chooser.group_fits(state.lang, group):
+            return self._go(state, "list", 0, "g:" + group)
+        return self._go(state, "index", 0, group)
+
     def _group(self, state: State, choice: str) -> tuple[State, Screen]:
         chooser = self.renderer.chooser
         if choice in GROUPS:
-            group = GROUPS[choice]
-            if chooser.group_fits(state.lang, group):
-                return self._go(state, "list", 0, "g:" + group)
-            return self._go(state, "index", 0, group)
+            return self._open_group(state, GROUPS[choice])
         if choice == "3":
             return self._go(state, "search")
         if choice == "4" and self.directory.triage:
@@ -197,10 +215,17 @@ class Menu:
         index = pick(state.lang, title, labels, state.page, choice)
         if index is None:
             return self._again(state, texts.INVALID_CHOICE)
+        if self._to_districts(state):  # a region chosen: now its district offices
+            return self._go(state, "list", 0, "d:" + codes[index])
         opens = self.renderer.chooser.opens(state.arg, codes[index])
         if opens:
             return self._go(state, "list", 0, opens)
         return self._chosen(state, codes[index])
+
+    def _to_districts(self, state: State) -> bool:
+        """Whether a region picked from this list leads on to its district commissioners."""
+        leader = state.draft.leader if state.draft is not None else ""
+        return leader == "district" and state.arg[2:].startswith("regional_secretariat")
 
     def _chosen(self, state: State, code: str) -> tuple[State, Screen]:
         assert state.draft is not None
@@ -219,7 +244,7 @@ class Menu:
         """Take the text whole or refuse it: the limit is on the screen, nothing is cut."""
         assert state.draft is not None
         clean = clean_words(text)
-        if clean == BY_SMS and state.arg != "more":
+        if clean == BY_SMS and state.arg != "more" and not state.draft.leader:
             return self._go(state, "by_sms")
         if len(clean) < MIN_TEXT:
             return self._again(state, texts.TOO_SHORT)
@@ -338,7 +363,7 @@ class Menu:
             return state, Screen(compose(state.lang, "", t._(message)), end=True)
         if name == "submit":
             return replace(state, draft=None), self.renderer.submitted(state, out)
-        if name == "track" and out.answer:
+        if name == "track" and (out.answer or out.directive):
             page = int(effect[2]) if len(effect) > 2 else 0
             return self.renderer.answer_page(state, out, page)
         if name == "sms_draft":  # the draft now waits in the SMS channel, not for a redial

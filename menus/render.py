@@ -41,7 +41,8 @@ def static_body(lang: str, node: str) -> str:
         return t._("Services for citizens") + "\n2 e-Mrejesho\n" + back
     if node == "home":
         kinds = [f"{n} {t._(texts.KINDS[k])}" for n, k in enumerate(texts.KIND_ORDER, 1)]
-        rest = ["6 " + t._("Track"), "7 " + t._("Appeal"), "8 Lugha/Language"]
+        rest = ["6 " + t._("Track"), "7 " + t._("Appeal"), "8 Lugha/Language",
+                "9 " + t._("Speak to a leader")]
         return "\n".join(["e-Mrejesho", *kinds, *rest])
     if node == "search":
         return t._("Type the first letters of the institution's name:") + "\n" + back
@@ -53,6 +54,10 @@ def static_body(lang: str, node: str) -> str:
         return t._("Why do you appeal? Write the reason:") + "\n" + back
     if node == "lang":
         return "Lugha/Language\n1 Kiswahili\n2 English\n" + back
+    if node == "leader":  # Sema na Kiongozi: which level of leader
+        return "\n".join([t._("Speak to a leader"), "1 " + t._("Minister (ministry)"),
+                          "2 " + t._("Regional commissioner"),
+                          "3 " + t._("District commissioner"), back])
     if node == "name":
         return t._("Write your name, or 1 to skip:") + "\n" + back
     raise KeyError(node)
@@ -101,7 +106,8 @@ class Renderer:
         else:
             head = t._("Describe it for %(inst)s (up to %(n)s letters):",
                        inst=self.directory.label(d.institution, state.lang), n=MAX_DESCRIPTION)
-            head += "\n1 " + t._("Send it by SMS instead")
+            if not d.leader:  # the SMS draft has no leader's mark: KIONGOZI by SMS instead
+                head += "\n1 " + t._("Send it by SMS instead")
         return head + "\n" + footer(state.lang, False)
 
     def _desc_more(self, state: State) -> str:
@@ -210,22 +216,40 @@ class Renderer:
         return Screen(compose(state.lang, "", self._status_line(state, out)), end=True)
 
     def answer_page(self, state: State, out: object, page: int) -> tuple[State, Screen]:
-        """Page 0: the status; then the whole answer, page by page (the sender only)."""
-        t, answer = translator(state.lang), getattr(out, "answer", "")
-        label = t._("Answer")
-        room = ROOM - len(label) - MARK - len(footer(state.lang, True)) - 3
-        cut = text_pages(answer, room, room)
-        page = max(0, min(page, len(cut)))
+        """Page 0: the status; then a leader's directive and the whole answer, page by page
+        (the sender only)."""
+        t = translator(state.lang)
+        pages = self._reading_pages(state, out)
+        page = max(0, min(page, len(pages)))
         if page == 0:
-            body = "\n".join([self._status_line(state, out, short=True),
-                              f"{MORE} " + t._("Read the answer"), footer(state.lang, False)])
+            more = t._("Read the directive") if getattr(out, "directive", "") else t._(
+                "Read the answer")
+            body = "\n".join([self._status_line(state, out, short=True), f"{MORE} " + more,
+                              footer(state.lang, False)])
         else:
-            start, stop = cut[page - 1]
-            body = "\n".join([f"{label} ({page}/{len(cut)}): {answer[start:stop]}",
-                              footer(state.lang, page < len(cut))])
-        arg = f"{getattr(out, 'reference', '')}/{len(cut)}"
+            label, text, n, of = pages[page - 1]
+            body = "\n".join([f"{label} ({n}/{of}): {text}", footer(state.lang, page < len(pages))])
+        arg = f"{getattr(out, 'reference', '')}/{len(pages)}"
         if state.node == "answer":
             state = replace(state, page=page, arg=arg, error="", text=body)
         else:
             state = replace(state.go("answer", page, arg), text=body)
         return state, Screen(compose(state.lang, "", body))
+
+    def _reading_pages(self, state: State, out: object) -> list[tuple[str, str, int, int]]:
+        """(label, text, n, of) of each page after the status: the directive, then the answer.
+
+        The status screen has no room left, so a leader's directive (its text only when
+        the leader shared it: core.directives.citizen_notice) is read on pages of its own.
+        """
+        t = translator(state.lang)
+        parts = [(t._("Leader"), getattr(out, "directive", "")),
+                 (t._("Answer"), getattr(out, "answer", ""))]
+        pages: list[tuple[str, str, int, int]] = []
+        for label, text in parts:
+            if not text:
+                continue
+            room = ROOM - len(label) - MARK - len(footer(state.lang, True)) - 3
+            cut = text_pages(text, room, room)
+            pages += [(label, text[a:b], n, len(cut)) for n, (a, b) in enumerate(cut, 1)]
+        return pages

@@ -33,11 +33,12 @@ class Draft:
     # Drawn when the draft is begun, kept through every edit: its submission's key in the
     # database, so a retry or a redial of this draft can never make a second feedback.
     key: str = ""
+    leader: str = ""  # Sema na Kiongozi: the level (core.kiongozi.LEVELS) it is addressed at
 
     def encode(self) -> bytes:
         data = {"k": self.kind, "n": self.node, "p": self.page, "a": self.arg,
                 "i": self.institution, "d": self.description, "y": int(self.anonymous),
-                "w": int(self.named), "m": self.name, "x": self.key}
+                "w": int(self.named), "m": self.name, "x": self.key, "v": self.leader}
         return json.dumps({k: v for k, v in data.items() if v not in ("", 0)},
                           separators=(",", ":"), ensure_ascii=False).encode()
 
@@ -49,7 +50,8 @@ class Draft:
         return cls(kind=d["k"], node=d.get("n", "group"), page=d.get("p", 0),
                    arg=d.get("a", ""), institution=d.get("i", ""),
                    description=d.get("d", ""), anonymous=bool(d.get("y")),
-                   named=bool(d.get("w")), name=d.get("m", ""), key=d.get("x", ""))
+                   named=bool(d.get("w")), name=d.get("m", ""), key=d.get("x", ""),
+                   leader=d.get("v", ""))
 
 
 def new_draft_key() -> str:

@@ -17,11 +17,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core import clock, services
+from core import clock, directives, services
 from core.directory import Directory
 from core.errors import InvalidFeedback, InvalidPhone, MrejeshoError, NotAllowed
 from core.i18n import normalise_locale
 from core.institutions import TRIAGE_CODE
+from core.kiongozi import leader_office
 from core.models import InboundMessage, Subscriber
 from core.notify import queue_sms
 from core.phones import normalise_phone
@@ -129,28 +130,44 @@ def _reply_allowed(phone: str) -> bool:
     return security.allow("sms-reply", phone, "SMS_REPLY_RATE_LIMIT")
 
 
-def _submit(ctx: Context, c: Command) -> None:
-    code, description = TRIAGE_CODE, c.text
+def _target(ctx: Context, c: Command) -> tuple[str, str]:
+    """(institution code, description): what the part before ':' names, else triage."""
     if c.institution is not None:
         matched = ctx.directory.match(c.institution)
         if matched:
-            code = matched
-        else:  # nothing the citizen wrote is lost: the unmatched part stays in the text
-            description = f"{c.institution}: {c.text}".strip()
+            return matched, c.text
+        # nothing the citizen wrote is lost: the unmatched part stays in the text
+        return TRIAGE_CODE, f"{c.institution}: {c.text}".strip()
+    return TRIAGE_CODE, c.text
+
+
+def _submit(ctx: Context, c: Command) -> None:
+    code, description = _target(ctx, c)
     _submit_text(ctx, c.kind or "complaint", code, description, c.anonymous)
     if code == TRIAGE_CODE:  # say where it went, and how to name an institution next time
         ctx.reply(r.TO_CENTRAL)
 
 
+def _leader(ctx: Context, c: Command) -> None:
+    """``KIONGOZI [SIRI] <office>: …``: to the leader over what was named (a council's DC)."""
+    code, description = _target(ctx, c)
+    if code != TRIAGE_CODE:
+        code = leader_office(ctx.session, code).code
+    _submit_text(ctx, c.kind or "complaint", code, description, c.anonymous, to_leader=True)
+    if code == TRIAGE_CODE:
+        ctx.reply(r.LEADER_TO_CENTRAL)
+
+
 def _submit_text(ctx: Context, kind: str, code: str, description: str,
-                 anonymous: bool) -> None:
+                 anonymous: bool, to_leader: bool = False) -> None:
     if len(description) < services.MIN_DESCRIPTION:
         raise InvalidFeedback("nothing after the keyword")
     # A very long SMS is cut to what a feedback holds; the whole text stays in the inbox.
     description = description[:services.MAX_DESCRIPTION]
     feedback = services.submit_feedback(ctx.session, services.Submission(
         kind=kind, channel="sms", institution_code=code, description=description,
-        phone=ctx.phone, anonymous=anonymous, language=ctx.lang), now=ctx.now)
+        phone=ctx.phone, anonymous=anonymous, language=ctx.lang, to_leader=to_leader),
+        now=ctx.now)
     ctx.msg.feedback_id = feedback.id
 
 
@@ -163,11 +180,16 @@ def _status(ctx: Context, c: Command) -> None:
               "inst": fb.institution.short_name(ctx.lang),
               "date": fb.created_at.strftime("%d/%m/%Y"),
               "status": r.status_name(ctx.lang, fb.status)}
-    if not fb.escalated or fb.submitter_phone != ctx.phone:  # others: kind, place, status, date
+    if fb.submitter_phone != ctx.phone:  # others: kind, place, status, date
         return ctx.reply(r.STATUS, **params)
+    notice = directives.citizen_notice(ctx.session, fb, ctx.lang)
+    if notice:
+        params["directive"] = notice
+    if not fb.escalated:
+        return ctx.reply(r.STATUS_DIRECTIVE if notice else r.STATUS, **params)
     parent = fb.institution.parent
     up = parent.short_name(ctx.lang) if parent else r.render(ctx.lang, r.OVERSIGHT)
-    ctx.reply(r.STATUS_ESCALATED, up=up, **params)
+    ctx.reply(r.STATUS_ESCALATED_DIRECTIVE if notice else r.STATUS_ESCALATED, up=up, **params)
 
 
 def _appeal(ctx: Context, c: Command) -> None:
@@ -258,7 +280,7 @@ def _unknown(ctx: Context, c: Command) -> None:
 
 
 HANDLERS: dict[str, Callable[[Context, Command], None]] = {
-    "submit": _submit, "status": _status, "appeal": _appeal, "rate": _rate,
+    "submit": _submit, "leader": _leader, "status": _status, "appeal": _appeal, "rate": _rate,
     "language": _language, "help": lambda ctx, c: ctx.reply(r.HELP),
     "stop": lambda ctx, c: _opt(ctx, True), "start": lambda ctx, c: _opt(ctx, False),
     "yes": _confirm, "unknown": _unknown, "empty": _unknown, "add": _add,
@@ -266,4 +288,4 @@ HANDLERS: dict[str, Callable[[Context, Command], None]] = {
 }
 _USAGE = {"submit": r.SUBMIT_USAGE, "status": r.STATUS_USAGE, "appeal": r.APPEAL_USAGE,
           "language": r.LANGUAGE_USAGE, "yes": r.SUBMIT_USAGE, "rate": r.RATE_USAGE,
-          "add": r.ADD_USAGE}
+          "add": r.ADD_USAGE, "leader": r.LEADER_USAGE}

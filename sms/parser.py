@@ -35,6 +35,9 @@ OTHER_KEYWORDS = {
     "RATE": ("rate", "en"), "ALAMA": ("rate", "sw"),
     "ONGEZA": ("add", "sw"), "ADD": ("add", "en"),
 }
+# Sema na Kiongozi (issue 16): a message to a leader's office, in the submit form.
+LEADER_KEYWORDS = {"KIONGOZI": "sw", "VIONGOZI": "sw", "LEADER": "en", "LEADERS": "en"}
+LEADER_KIND = "complaint"
 ANONYMOUS_WORDS = frozenset({"SIRI", "ANON", "ANONYMOUS", "ANONYMOUSLY"})
 LANGUAGE_WORDS = {"EN": "en", "ENG": "en", "ENGLISH": "en", "KIINGEREZA": "en",
                   "SW": "sw", "SWA": "sw", "SWAHILI": "sw", "KISWAHILI": "sw"}
@@ -73,8 +76,8 @@ _WORD = re.compile(r"[A-Za-z]+")
 class Command:
     """What a message asks for. ``lang`` is the language of its keyword, if it had one."""
 
-    action: str                      # submit status appeal add help language stop yes rate
-    #                                  greeting
+    action: str                      # submit leader status appeal add help language stop
+    #                                  yes rate greeting
     kind: str | None = None          # ... unknown (no keyword) or empty
     anonymous: bool = False
     institution: str | None = None   # the part before the first ':' as typed
@@ -101,6 +104,8 @@ def _build_table() -> dict[str, tuple[str, str | None, str]]:
         exact[word] = ("submit", kind, lang)
     for word, (action, lang) in OTHER_KEYWORDS.items():
         exact[word] = (action, None, lang)
+    for word, lang in LEADER_KEYWORDS.items():
+        exact[word] = ("leader", LEADER_KIND, lang)
     typos: dict[str, set[tuple[str, str | None, str]]] = {}
     for word, meaning in exact.items():
         if len(word) >= MIN_FUZZY and word not in EXACT_ONLY:
@@ -137,8 +142,8 @@ def parse(text: str) -> Command:
         return _greeting(stripped) or Command("unknown", text=" ".join(stripped.split()))
     action, kind, lang = meaning
     rest = m.group(2)
-    if action == "submit":
-        return _submit(rest, kind, lang)
+    if action in ("submit", "leader"):
+        return _submit(rest, kind, lang, action)
     if action == "add" and _REFERENCE.match(rest) is None:  # "add water...": not a command
         return Command("unknown", text=" ".join(stripped.split()))
     if action in ("status", "appeal", "rate", "add"):
@@ -165,7 +170,7 @@ def _digits(raw: str) -> str:
     return "".join(ch for ch in raw if ch.isdigit())
 
 
-def _submit(rest: str, kind: str | None, lang: str) -> Command:
+def _submit(rest: str, kind: str | None, lang: str, action: str = "submit") -> Command:
     body = rest.lstrip(_STRAY)
     anonymous = False
     m = _LEAD.match(body)
@@ -179,9 +184,9 @@ def _submit(rest: str, kind: str | None, lang: str) -> Command:
                 and len(candidate.split()) <= MAX_INSTITUTION_WORDS
                 and not candidate.isdigit()):
             # What follows the ':' is the citizen's text exactly, only its spacing evened.
-            return Command("submit", kind=kind, anonymous=anonymous, institution=candidate,
+            return Command(action, kind=kind, anonymous=anonymous, institution=candidate,
                            text=" ".join(tail.split()), lang=lang)
-    return Command("submit", kind=kind, anonymous=anonymous, institution=institution,
+    return Command(action, kind=kind, anonymous=anonymous, institution=institution,
                    text=_clean(body), lang=lang)
 
 

@@ -46,6 +46,11 @@ STATUS = N_("%(ref)s: %(kind)s to %(inst)s, sent %(date)s. Status: %(status)s.")
 STATUS_ESCALATED = N_("%(ref)s: %(kind)s to %(inst)s, %(date)s: %(status)s; escalated to "
                       "%(up)s (late).")
 OVERSIGHT = N_("oversight")
+# The citizen's own tracking names a leader's directive (core.directives.citizen_notice).
+STATUS_DIRECTIVE = N_("%(ref)s: %(kind)s to %(inst)s, sent %(date)s. Status: %(status)s. "
+                      "%(directive)s")
+STATUS_ESCALATED_DIRECTIVE = N_("%(ref)s: %(kind)s to %(inst)s, %(date)s: %(status)s; escalated "
+                                "to %(up)s (late). %(directive)s")
 GREETING = N_("Hello, and thank you. To send feedback write e.g. COMPLAINT TANESCO: no power. "
               "Send HELP for more.")
 TO_CENTRAL = N_("It went to the central desk, which sends it on to the right institution. Next "
@@ -54,6 +59,10 @@ ADDED = N_("Added to ref %(ref)s. It now has %(n)s letters.")
 ADD_TOO_LONG = N_("Not added: ref %(ref)s would pass 2000 letters. Send less.")
 ADD_REFUSED = N_("Only the number that sent ref %(ref)s may add to it, and only while it is "
                  "open.")
+LEADER_USAGE = N_("Write your message after the keyword, e.g. LEADER DC Ilala: no water since "
+                  "May")
+LEADER_TO_CENTRAL = N_("It went to the central desk, which sends it on to the leader's office. "
+                       "Next time name the office before ':', e.g. LEADER DC Ilala: no water")
 ADD_USAGE = N_("To add to your feedback send ADD, the 10-digit reference and the words to add.")
 
 ERRORS = {

@@ -12,6 +12,7 @@ import hashlib
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.directives import citizen_notice
 from core.errors import InvalidPhone, MrejeshoError
 from core.i18n import DEFAULT_LOCALE, translator
 from core.institutions import submission_target
@@ -81,16 +82,18 @@ def run_effect(session: Session, effect: tuple[str, ...], state: State, phone: s
     return outcome
 
 
-def _tracked(feedback: Feedback, phone: str) -> Outcome:
-    """Kind, institution, status and date for anyone; the answer and an escalation only
-    for the number that sent it."""
+def _tracked(session: Session, feedback: Feedback, phone: str, lang: str) -> Outcome:
+    """Kind, institution, status and date for anyone; the answer, an escalation and a
+    leader's directive only for the number that sent it."""
     own = bool(feedback.submitter_phone) and feedback.submitter_phone == phone
+    notice = citizen_notice(session, feedback, lang) if own else None
     parent = feedback.institution.parent
     escalated = (parent.code if parent else "-") if own and feedback.escalated else ""
     return Outcome(reference=feedback.reference, kind=feedback.kind,
                    institution=feedback.institution.code, status=feedback.status,
                    date=feedback.created_at.strftime("%d/%m/%Y"),
-                   answer=(feedback.answer or "") if own else "", escalated_to=escalated)
+                   answer=(feedback.answer or "") if own else "", escalated_to=escalated,
+                   directive=notice or "")
 
 
 def await_sms(session: Session, drafts: SmsDrafts, state: State, phone: str, to: str,
@@ -119,10 +122,11 @@ def _run(session: Session, effect: tuple[str, ...], state: State, phone: str,
         feedback = submit_feedback(session, Submission(
             kind=d.kind, channel="ussd", institution_code=d.institution,
             description=d.description, phone=phone, name=d.name or None,
-            anonymous=d.anonymous, language=state.lang, key=submission_key(state, hop_key)))
+            anonymous=d.anonymous, language=state.lang, key=submission_key(state, hop_key),
+            to_leader=bool(d.leader)))
         return Outcome(reference=feedback.reference)
     if name == "track":
-        return _tracked(find_feedback(session, effect[1]), phone)
+        return _tracked(session, find_feedback(session, effect[1]), phone, state.lang)
     if name == "appeal":
         feedback = find_feedback(session, effect[1])
         appeal_feedback(session, feedback, phone, effect[2])

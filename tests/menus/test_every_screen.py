@@ -47,11 +47,14 @@ def key(menu: Menu, state: State) -> tuple[object, ...]:
     """
     d = state.draft
     draft = (len(menu.directory.label(d.institution)) if d.institution else 0,
-             d.anonymous, d.named, len(d.name), len(d.description) // 100) if d else None
+             d.anonymous, d.named, len(d.name), len(d.description) // 100,
+             d.leader) if d else None
     return (state.lang, state.node, state.page, state.arg, state.error, state.offer, draft)
 
 
-def walk(menu: Menu, start: State, nodes: set[str] | None = None) -> int:
+def walk(menu: Menu, start: State, nodes: set[str] | None = None,
+         stop: frozenset[str] = frozenset()) -> int:
+    """Screens reachable from ``start``; those at a node in ``stop`` are checked, not entered."""
     seen: set[tuple[object, ...]] = set()
     queue = deque([start])
     screens = 0
@@ -64,9 +67,9 @@ def walk(menu: Menu, start: State, nodes: set[str] | None = None) -> int:
             check(screen)
             screens += 1
             if nodes is not None:
-                nodes.add(after.node if after.arg[:2] not in ("R:", "b:", "c:") else
+                nodes.add(after.node if after.arg[:2] not in ("R:", "b:", "c:", "d:") else
                           f"{after.node}:{after.arg[:1]}")
-            if not screen.end and key(menu, after) not in seen:
+            if not screen.end and key(menu, after) not in seen and after.node not in stop:
                 seen.add(key(menu, after))
                 queue.append(after)
     return len(seen)
@@ -79,6 +82,7 @@ def test_every_reachable_screen_fits_and_is_gsm7(menu: Menu, lang: str) -> None:
     assert walk(menu, new_state(lang), nodes) > 300
     # issue 21's screens: letter ranges, runs of regions, a region's list, description by SMS
     assert {"index", "list:R", "list:b", "list:c", "by_sms"} <= nodes, nodes
+    assert "leader" in nodes, nodes  # Sema na Kiongozi (issue 16); its lists: test_kiongozi
 
 
 @pytest.mark.parametrize("lang", ["sw", "en"])
