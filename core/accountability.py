@@ -25,6 +25,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from core import sla
+from core.events import EventKind, record
 from core.i18n import translator
 from core.models import Event, Feedback, Institution, Officer, OutboundMessage, utcnow
 from core.notify import queue_sms
@@ -209,9 +210,9 @@ def escalate_feedback(session: Session, feedback: Feedback, now: datetime) -> In
     """Hand an overdue feedback up to the parent institution (oversight when there is none)."""
     parent = feedback.institution.parent
     feedback.escalated = True
-    session.add(Event(feedback_id=feedback.id, kind="escalated", at=now, data={
+    record(session, feedback, EventKind.ESCALATED, None, now, **{
         "from": feedback.institution.code, "to": parent.code if parent else None,
-        "due_at": feedback.due_at.isoformat() if feedback.due_at else None}))
+        "due_at": feedback.due_at.isoformat() if feedback.due_at else None})
     if feedback.submitter_phone:
         t = translator(feedback.language)
         queue_sms(session, phone=feedback.submitter_phone, feedback=feedback, purpose="escalated",

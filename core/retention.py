@@ -22,7 +22,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.models import Event, Feedback, InboundMessage, OutboundMessage, utcnow
+from core.events import EventKind, record
+from core.models import Feedback, InboundMessage, OutboundMessage, utcnow
 from core.phones import mask_phone
 from core.status import Status
 
@@ -57,8 +58,8 @@ def purge_batch(session: Session, days: int, now: datetime | None = None,
     for fid, phone, reference, answered_at, closed_at in rows:
         if phone:
             _mask_messages(session, fid, phone, reference, answered_at, closed_at)
-        session.add(Event(feedback_id=fid, kind="personal_data_purged", at=now,
-                          actor="system", data={"batch": batch, "retention_days": days}))
+        record(session, fid, EventKind.PERSONAL_DATA_PURGED, None, now, batch=batch,
+               retention_days=days)
     session.flush()
     session.expire_all()
     log.info("retention: batch %s purged the submitter of %d feedback", batch, len(ids))

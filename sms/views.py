@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 
 from core import clock
 from core.errors import InvalidPhone
-from core.models import Event, InboundMessage, OutboundMessage, utcnow
+from core.events import EventKind, record
+from core.models import InboundMessage, OutboundMessage, utcnow
 from core.phones import normalise_phone
 from infra import kv, security
 from infra.db import database
@@ -233,5 +234,5 @@ def _record_report(session: Session, msg: OutboundMessage, key: str, status: str
     else:
         return  # an interim report (Sent, Buffered...) or a duplicate
     if msg.feedback_id is not None:
-        session.add(Event(feedback_id=msg.feedback_id, kind=kind,
-                          data={"message_id": msg.id, "status": status, "reason": reason}))
+        record(session, msg.feedback_id, EventKind(kind), message_id=msg.id, status=status,
+               reason=reason)
