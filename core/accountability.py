@@ -29,6 +29,7 @@ from core.events import EventKind, record
 from core.i18n import translator
 from core.models import Event, Feedback, Institution, Officer, OutboundMessage, utcnow
 from core.notify import queue_sms
+from core.overdue import overdue_clause
 from core.services import close_feedback
 from core.status import Status
 
@@ -38,12 +39,6 @@ UNANSWERED = (Status.RECEIVED.value, Status.IN_PROGRESS.value)
 CLOCK_STARTS = ("transferred", "appealed")
 REMINDER_REFS = 8  # references listed in a reminder SMS: two GSM-7 segments at most
 BATCH = 500
-
-
-def overdue_clause(now: datetime) -> ColumnElement[bool]:
-    """Open feedback past its due date: the filter the admin and the reminders share."""
-    return and_(Feedback.status.in_([*UNANSWERED, Status.APPEALED.value]),
-                Feedback.due_at.is_not(None), Feedback.due_at < now)
 
 
 def responsible_clause(institution_ids: Sequence[int]) -> ColumnElement[bool]:

@@ -171,8 +171,13 @@ def get_directive(session: Session, officer: Officer, directive_id: int) -> Dire
     return directive
 
 
+def is_overdue(directive: Directive, now: datetime) -> bool:
+    """Still waiting on the institution past its due date (the admin's red card)."""
+    return directive.status in AWAITING_ACTION and directive.due_at < now
+
+
 def overdue_clause(now: datetime) -> ColumnElement[bool]:
-    """Directives still waiting on the institution past their due date."""
+    """:func:`is_overdue` as SQL: the reminders and the leader's count share it."""
     return and_(Directive.status.in_(AWAITING_ACTION), Directive.due_at < now)
 
 
