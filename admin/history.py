@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from admin.labels import label
 from core.i18n import N_, Translator
+from core.labels import label
 from core.localtime import local_text
 from core.models import Event, Institution
 

@@ -7,20 +7,12 @@ tests/sms/test_replies.py renders every template with worst-case values).
 
 from __future__ import annotations
 
-from core import gsm
+from core import gsm, labels
 from core.i18n import N_, translator
 
 MAX_SEGMENTS = 2
 ELLIPSIS = "..."
-
-KINDS = {
-    "complaint": N_("Complaint"), "suggestion": N_("Suggestion"), "inquiry": N_("Inquiry"),
-    "compliment": N_("Compliment"), "opinion": N_("Opinion"),
-}
-STATUSES = {
-    "received": N_("received"), "in_progress": N_("in progress"), "answered": N_("answered"),
-    "appealed": N_("appealed"), "closed": N_("closed"), "rejected": N_("rejected"),
-}
+KINDS, STATUSES = labels.KINDS, labels.STATUS_WORDS  # core's one table (core.labels)
 
 HELP = N_("Mrejesho: send COMPLAINT, SUGGESTION, INQUIRY, COMPLIMENT or OPINION, the "
           "institution, ':' and your message. E.g. COMPLAINT TANESCO: no power. STATUS <ref>")
