@@ -13,9 +13,9 @@ from flask import Blueprint, Flask, abort, flash, g, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from admin import actions, auth, desk, exports, leaders, replies, reports, topics
+from admin import actions, auth, desk, directives, exports, leaders, replies, reports, topics
 from admin.forms import ActionForm, LanguageForm
-from core import directives, labels, overdue, partners, queries, queue
+from core import labels, overdue, partners, queries, queue
 from core import topics as core_topics
 from core.i18n import translator
 from core.localtime import days_between, local_text
@@ -50,7 +50,7 @@ def _i18n() -> dict[str, Any]:
             "locale": t.locale, "me": getattr(current_user, "officer", None),
             "action_form": ActionForm(), "STATUSES": [s.value for s in Status],
             "KINDS": [k.value for k in Kind], "CHANNELS": [c.value for c in Channel],
-            "is_overdue": overdue.is_overdue, "directive_overdue": directives.is_overdue}
+            "is_overdue": overdue.is_overdue}
 
 
 bp.add_url_rule("/login", "login", auth.login, methods=["GET", "POST"])
@@ -125,6 +125,7 @@ def language() -> Any:
 
 actions.register(bp)
 replies.register(bp)
+directives.register(bp)
 leaders.register(bp)
 reports.register(bp)
 desk.register(bp)
