@@ -36,7 +36,7 @@ from core.status import Status
 # Tanzania keeps East Africa Time all year (no daylight saving), so a fixed offset is exact.
 EAT = timezone(timedelta(hours=3), "EAT")
 UNANSWERED = (Status.RECEIVED.value, Status.IN_PROGRESS.value)
-CLOCK_STARTS = ("transferred", "appealed")
+CLOCK_STARTS = (EventKind.TRANSFERRED.value, EventKind.APPEALED.value)
 REMINDER_REFS = 8  # references listed in a reminder SMS: two GSM-7 segments at most
 BATCH = 500
 
