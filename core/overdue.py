@@ -3,7 +3,7 @@
 The inbox's row flag, its "overdue" filter, the navigation, the reminders and
 escalation (core.accountability), the dashboard (core.queries) and the leaders'
 ranking (core.ranking) all ask here, so an item one of them calls overdue is
-overdue to all of them. "Open" itself is :data:`core.status.OPEN_STATUSES`.
+overdue to all of them. "Open" itself is :func:`core.status.is_open`.
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ from sqlalchemy.orm import Session
 
 from core.models import Feedback
 from core.models import FeedbackTally as T
-from core.status import OPEN_STATUSES, OPEN_VALUES
+from core.status import OPEN_VALUES, is_open
 
 
 def is_overdue(feedback: Feedback, now: datetime) -> bool:
     """This row is open and its due date has passed (the inbox's red date)."""
-    return (feedback.status in OPEN_STATUSES and feedback.due_at is not None
-            and feedback.due_at < now)
+    return is_open(feedback.status) and feedback.due_at is not None and feedback.due_at < now
 
 
 def overdue_clause(now: datetime) -> ColumnElement[bool]:

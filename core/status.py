@@ -56,6 +56,11 @@ OPEN_STATUSES = frozenset({Status.RECEIVED, Status.IN_PROGRESS, Status.APPEALED}
 OPEN_VALUES = tuple(sorted(s.value for s in OPEN_STATUSES))  # for SQL ``IN``
 
 
+def is_open(status: str) -> bool:
+    """Still waiting on an institution: the desk's actions and the overdue rule apply."""
+    return status in OPEN_STATUSES
+
+
 class MessageStatus(StrEnum):
     """Where an outbound SMS is: queued until the aggregator takes it, then its final report.
 
