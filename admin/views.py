@@ -21,7 +21,7 @@ from core.i18n import translator
 from core.localtime import days_between, local_text
 from core.models import Institution, utcnow
 from core.scope import visible_institution_ids
-from core.status import Channel, Kind, Status, is_open
+from core.status import SHOWN_ORDER, Channel, Kind, Status, is_open
 from infra.db import read_session, read_sessionmaker, session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
@@ -50,7 +50,7 @@ def _i18n() -> dict[str, Any]:
             "locale": t.locale, "me": getattr(current_user, "officer", None),
             "action_form": ActionForm(), "STATUSES": [s.value for s in Status],
             "KINDS": [k.value for k in Kind], "CHANNELS": [c.value for c in Channel],
-            "is_open": is_open, "is_overdue": overdue.is_overdue}
+            "SHOWN_ORDER": SHOWN_ORDER, "is_open": is_open, "is_overdue": overdue.is_overdue}
 
 
 bp.add_url_rule("/login", "login", auth.login, methods=["GET", "POST"])

@@ -54,6 +54,9 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 
 OPEN_STATUSES = frozenset({Status.RECEIVED, Status.IN_PROGRESS, Status.APPEALED})
 OPEN_VALUES = tuple(sorted(s.value for s in OPEN_STATUSES))  # for SQL ``IN``
+# The order counts show them in: the open ones first, in the order work moves through them.
+SHOWN_ORDER = (Status.RECEIVED.value, Status.IN_PROGRESS.value, Status.APPEALED.value,
+               Status.ANSWERED.value, Status.CLOSED.value, Status.REJECTED.value)
 
 
 def is_open(status: str) -> bool:
