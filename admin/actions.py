@@ -16,9 +16,9 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from admin import auth, desk_context, labels, picker
+from admin import auth, desk_context, picker
 from admin.forms import ActionForm, AnswerForm, RejectForm, TransferForm, WalkInForm
-from core import duplicates, gsm, rights, services
+from core import duplicates, gsm, labels, rights, services
 from core.errors import InvalidReference, MrejeshoError, UnknownFeedback
 from core.i18n import N_, translator
 from core.models import Feedback, Institution, OutboundMessage

@@ -1,7 +1,7 @@
 """Officer login: Flask-Login sessions, werkzeug password hashes, a guess throttle.
 
-Wrong guesses are slowed down (admin.throttle), never turned into a lockout an
-attacker could aim at a real officer. Every answer costs one password hash,
+Wrong guesses are slowed down (core.login_throttle), never turned into a lockout
+an attacker could aim at a real officer. Every answer costs one password hash,
 for unknown accounts too, and an unknown account gets the same message as a
 wrong password, so the form does not tell who exists. A session names the
 officer and the ``session_version`` it was opened under: logout, a password
@@ -11,7 +11,6 @@ officer on every host at once.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -27,13 +26,12 @@ from flask import (
     url_for,
 )
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
-from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from admin.forms import ActionForm, LoginForm
-from admin.throttle import LoginThrottle
+from core.login_throttle import LoginThrottle, attempt_login
 from core.models import Officer
-from core.officers import end_sessions, login_matches
+from core.officers import end_sessions
 from infra import kv
 from infra.db import session
 
@@ -93,19 +91,14 @@ def login() -> str | Response | tuple[str, int]:
         return render_template("admin/login.html", form=form, error=False)
     if not form.validate_on_submit():
         return render_template("admin/login.html", form=form, error=True), 400
-    email, address = (form.email.data or "").strip().lower()[:200], request.remote_addr or "-"
-    throttle = _throttle()
-    wait = throttle.wait(email, address)
-    if wait > 0:  # no hash is checked, for a real account or not
-        page = render_template("admin/login.html", form=form, wait=math.ceil(wait))
-        return Response(page, 429, headers={"Retry-After": str(math.ceil(wait))})
-    officer = session().scalar(select(Officer).where(func.lower(Officer.email) == email))
-    if not login_matches(officer, form.password.data or ""):
-        throttle.failed(email, address)
+    attempt = attempt_login(session(), _throttle(), form.email.data or "",
+                            form.password.data or "", request.remote_addr or "-")
+    if attempt.wait:
+        page = render_template("admin/login.html", form=form, wait=attempt.wait)
+        return Response(page, 429, headers={"Retry-After": str(attempt.wait)})
+    if attempt.officer is None:
         return render_template("admin/login.html", form=form, error=True)
-    assert officer is not None
-    throttle.succeeded(email, address)
-    login_user(OfficerUser(officer))
+    login_user(OfficerUser(attempt.officer))
     return redirect(url_for("admin.inbox"), 303)
 
 

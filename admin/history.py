@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from admin.labels import label
+from core.events import EventKind
 from core.i18n import N_, Translator
+from core.labels import label
 from core.localtime import local_text
 from core.models import Event, Institution
 
@@ -28,7 +29,8 @@ PURPOSES = {
     "reminder": N_("a reminder"), "draft_kept": N_("a kept draft"),
 }
 OTHER = N_("a message")
-SYSTEM_KINDS = frozenset({"sms_queued", "sms_sent", "sms_delivered", "sms_failed", "viewed"})
+SYSTEM_KINDS = frozenset({EventKind.SMS_QUEUED, EventKind.SMS_SENT, EventKind.SMS_DELIVERED,
+                          EventKind.SMS_FAILED, EventKind.VIEWED})
 
 
 @dataclass
@@ -40,7 +42,8 @@ class Line:
 
 
 def _sentences() -> dict[str, Callable[[Translator, dict[str, Any]], str]]:
-    """One sentence per event kind; ``d`` holds the event's data with names resolved."""
+    """One sentence per event kind (core.events.EventKind's values); ``d`` holds the event's
+    data with names resolved."""
     return {
         "created": lambda t, d: t._("Received by %(channel)s for %(inst)s.",
                                     channel=t._(label(d.get("channel", ""))), inst=d["inst"]),
@@ -104,7 +107,8 @@ def _facts(e: Event, t: Translator, names: dict[str, str]) -> dict[str, Any]:
         d[f"{key}_inst"] = (names.get(value, value) if isinstance(value, str)
                             else t._("oversight") if value is None else str(value))
         d[f"{key}_label"] = t._(label(str(value))) if value else "-"
-    d["to_day"] = local_text(_parse(d.get("to")), "%Y-%m-%d") if e.kind == "due_changed" else ""
+    due_changed = e.kind == EventKind.DUE_CHANGED
+    d["to_day"] = local_text(_parse(d.get("to")), "%Y-%m-%d") if due_changed else ""
     return d
 
 
@@ -121,7 +125,7 @@ def lines(session: Session, events: list[Event], t: Translator) -> list[Line]:
     out: list[Line] = []
     last_view: dict[int | None, Line] = {}
     for e in events:
-        if e.kind == "viewed" and e.officer_id in last_view:
+        if e.kind == EventKind.VIEWED and e.officer_id in last_view:
             seen = last_view[e.officer_id]
             seen.count, seen.at = seen.count + 1, e.at
             continue
@@ -131,6 +135,6 @@ def lines(session: Session, events: list[Event], t: Translator) -> list[Line]:
         text = make(t, _facts(e, t, names)) if make else t._(label(e.kind))
         line = Line(e.at, text, e.actor if e.officer_id else "")
         out.append(line)
-        if e.kind == "viewed":
+        if e.kind == EventKind.VIEWED:
             last_view[e.officer_id] = line
     return out

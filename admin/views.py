@@ -13,15 +13,15 @@ from flask import Blueprint, Flask, abort, flash, g, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from admin import actions, auth, desk, exports, labels, leaders, replies, reports, topics
+from admin import actions, auth, desk, directives, exports, leaders, replies, reports, topics
 from admin.forms import ActionForm, LanguageForm
-from core import partners, queries, queue
+from core import labels, overdue, partners, queries, queue
 from core import topics as core_topics
 from core.i18n import translator
 from core.localtime import days_between, local_text
 from core.models import Institution, utcnow
 from core.scope import visible_institution_ids
-from core.status import Channel, Kind, Status
+from core.status import SHOWN_ORDER, Channel, Kind, Status, is_open
 from infra.db import read_session, read_sessionmaker, session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
@@ -47,7 +47,8 @@ def _i18n() -> dict[str, Any]:
             "CAP": queue.CAP, "local": local_text, "days_between": days_between,
             "locale": t.locale, "me": getattr(current_user, "officer", None),
             "action_form": ActionForm(), "STATUSES": [s.value for s in Status],
-            "KINDS": [k.value for k in Kind], "CHANNELS": [c.value for c in Channel]}
+            "KINDS": [k.value for k in Kind], "CHANNELS": [c.value for c in Channel],
+            "SHOWN_ORDER": SHOWN_ORDER, "is_open": is_open, "is_overdue": overdue.is_overdue}
 
 
 bp.add_url_rule("/login", "login", auth.login, methods=["GET", "POST"])
@@ -122,6 +123,7 @@ def language() -> Any:
 
 actions.register(bp)
 replies.register(bp)
+directives.register(bp)
 leaders.register(bp)
 reports.register(bp)
 desk.register(bp)

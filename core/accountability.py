@@ -28,24 +28,20 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload, lazyload, object_session
 
 from core import policies, sla
+from core.events import EventKind, record
 from core.i18n import translator
 from core.models import Event, Feedback, Institution, Officer, OutboundMessage, utcnow
 from core.notify import queue_sms
+from core.overdue import overdue_clause
 from core.services import close_feedback
 from core.status import Status
 
 # Tanzania keeps East Africa Time all year (no daylight saving), so a fixed offset is exact.
 EAT = timezone(timedelta(hours=3), "EAT")
 UNANSWERED = (Status.RECEIVED.value, Status.IN_PROGRESS.value)
-CLOCK_STARTS = ("transferred", "appealed")
+CLOCK_STARTS = (EventKind.TRANSFERRED.value, EventKind.APPEALED.value)
 REMINDER_REFS = 8  # references listed in a reminder SMS: two GSM-7 segments at most
 BATCH = 500
-
-
-def overdue_clause(now: datetime) -> ColumnElement[bool]:
-    """Open feedback past its due date: the filter the admin and the reminders share."""
-    return and_(Feedback.status.in_([*UNANSWERED, Status.APPEALED.value]),
-                Feedback.due_at.is_not(None), Feedback.due_at < now)
 
 
 def responsible_clause(institution_ids: Sequence[int]) -> ColumnElement[bool]:
@@ -213,9 +209,9 @@ def escalate_feedback(session: Session, feedback: Feedback, now: datetime) -> In
     """Hand an overdue feedback up to the parent institution (oversight when there is none)."""
     parent = feedback.institution.parent
     feedback.escalated = True
-    session.add(Event(feedback_id=feedback.id, kind="escalated", at=now, data={
+    record(session, feedback, EventKind.ESCALATED, None, now, **{
         "from": feedback.institution.code, "to": parent.code if parent else None,
-        "due_at": feedback.due_at.isoformat() if feedback.due_at else None}))
+        "due_at": feedback.due_at.isoformat() if feedback.due_at else None})
     if feedback.submitter_phone:
         t = translator(feedback.language)
         queue_sms(session, phone=feedback.submitter_phone, feedback=feedback, purpose="escalated",

@@ -11,7 +11,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.models import Event, OutboundMessage, utcnow
+from core.events import EventKind, record
+from core.models import OutboundMessage, utcnow
 
 DELIVERED = "delivered"
 FAILED = "failed"
@@ -45,5 +46,5 @@ def _record_report(session: Session, msg: OutboundMessage, outcome: str, status:
     else:
         return  # a duplicate, or a failure reported after the delivery
     if msg.feedback_id is not None:
-        session.add(Event(feedback_id=msg.feedback_id, kind=kind,
-                          data={"message_id": msg.id, "status": status, "reason": reason}))
+        record(session, msg.feedback_id, EventKind(kind), message_id=msg.id, status=status,
+               reason=reason)

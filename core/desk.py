@@ -18,12 +18,13 @@ from sqlalchemy.orm import Session
 
 from core import gsm
 from core.errors import InvalidFeedback, NotAllowed
+from core.events import EventKind, record
 from core.i18n import translator
 from core.localtime import LOCAL, local_date
 from core.models import Feedback, FeedbackNote, Officer, utcnow
 from core.notify import queue_sms
 from core.scope import check_scope
-from core.services import MAX_NOTE, _clean_text, _event, start_feedback
+from core.services import MAX_NOTE, _clean_text, start_feedback
 from core.status import OPEN_STATUSES, Status
 
 MAX_REASON_SMS = 70  # septets of the officer's reason the citizen's SMS carries
@@ -59,7 +60,8 @@ def assign_feedback(session: Session, feedback: Feedback, actor: Officer,
     feedback.assigned_to_id = assignee.id if assignee else None
     feedback.assigned_to = assignee
     feedback.assigned_at = now if assignee else None
-    _event(session, feedback, "assigned" if assignee else "unassigned", actor, now,
+    kind = EventKind.ASSIGNED if assignee else EventKind.UNASSIGNED
+    record(session, feedback, kind, actor, now,
            to=assignee.id if assignee else None, to_name=assignee.name if assignee else None,
            previous=previous.id if previous else None,
            previous_name=previous.name if previous else None)
@@ -97,7 +99,7 @@ def add_note(session: Session, feedback: Feedback, officer: Officer, text: str,
                         text=_clean_text(text, "note", 2, MAX_NOTE), created_at=now)
     session.add(note)
     session.flush()
-    _event(session, feedback, "note_added", officer, now, note=note.id)
+    record(session, feedback, EventKind.NOTE_ADDED, officer, now, note=note.id)
     session.flush()
     return note
 
@@ -121,7 +123,7 @@ def move_due_date(session: Session, feedback: Feedback, officer: Officer, new_da
         raise InvalidFeedback("the new due date is not in the future")
     previous, feedback.due_at = feedback.due_at, due
     feedback.updated_at = now
-    _event(session, feedback, "due_changed", officer, now, reason=clean,
+    record(session, feedback, EventKind.DUE_CHANGED, officer, now, reason=clean,
            previous=previous.isoformat() if previous else None, to=due.isoformat())
     if feedback.submitter_phone:
         t = translator(feedback.language)

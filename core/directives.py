@@ -30,9 +30,10 @@ from sqlalchemy.orm import Session
 from core import sla
 from core.accountability import local_day
 from core.errors import IllegalTransition, InvalidFeedback, NotAllowed, UnknownFeedback
+from core.events import EventKind, record
 from core.i18n import translator
 from core.institutions import get_institution
-from core.models import Directive, Event, Feedback, Officer, utcnow
+from core.models import Directive, Feedback, Officer, utcnow
 from core.notify import queue_sms
 from core.scope import SEES_ALL, in_scope, subtree_ids
 from core.status import Status
@@ -72,11 +73,10 @@ def _text(value: str | None, what: str) -> str:
     return cleaned
 
 
-def _event(session: Session, directive: Directive, kind: str, officer: Officer,
+def _event(session: Session, directive: Directive, kind: EventKind, officer: Officer,
            now: datetime, **data: object) -> None:
-    session.add(Event(feedback_id=directive.feedback_id, kind=kind, at=now,
-                      officer_id=officer.id, actor=officer.name,
-                      data={"directive": directive.id, **data}))
+    """The directive's entry in its feedback's history, naming the directive."""
+    record(session, directive.feedback_id, kind, officer, now, directive=directive.id, **data)
 
 
 def may_direct(session: Session, officer: Officer, institution_id: int) -> bool:
@@ -121,7 +121,7 @@ def issue_directive(session: Session, feedback: Feedback, leader: Officer, text:
                           status=DirectiveStatus.ISSUED.value, created_at=now, updated_at=now)
     session.add(directive)
     session.flush()
-    _event(session, directive, "directive_issued", leader, now, to=target.code,
+    _event(session, directive, EventKind.DIRECTIVE_ISSUED, leader, now, to=target.code,
            due_at=directive.due_at.isoformat(), shared=share)
     session.flush()
     return directive
@@ -137,7 +137,7 @@ def report_directive(session: Session, directive: Directive, officer: Officer, r
     directive.report = _text(report, "the report")
     directive.status, directive.updated_at = DirectiveStatus.REPORTED.value, now
     directive.reported_by_id, directive.reported_at = officer.id, now
-    _event(session, directive, "directive_reported", officer, now, report=directive.report)
+    _event(session, directive, EventKind.DIRECTIVE_REPORTED, officer, now, report=directive.report)
     session.flush()
 
 
@@ -152,10 +152,10 @@ def review_directive(session: Session, directive: Directive, leader: Officer, ac
     directive.status, directive.updated_at = target.value, now
     if accept:
         directive.done_at = now
-        _event(session, directive, "directive_accepted", leader, now)
+        _event(session, directive, EventKind.DIRECTIVE_ACCEPTED, leader, now)
     else:
         directive.return_reason = _text(reason, "the reason")
-        _event(session, directive, "directive_returned", leader, now,
+        _event(session, directive, EventKind.DIRECTIVE_RETURNED, leader, now,
                reason=directive.return_reason)
     session.flush()
 
@@ -171,8 +171,13 @@ def get_directive(session: Session, officer: Officer, directive_id: int) -> Dire
     return directive
 
 
+def is_overdue(directive: Directive, now: datetime) -> bool:
+    """Still waiting on the institution past its due date (the admin's red card)."""
+    return directive.status in AWAITING_ACTION and directive.due_at < now
+
+
 def overdue_clause(now: datetime) -> ColumnElement[bool]:
-    """Directives still waiting on the institution past their due date."""
+    """:func:`is_overdue` as SQL: the reminders and the leader's count share it."""
     return and_(Directive.status.in_(AWAITING_ACTION), Directive.due_at < now)
 
 

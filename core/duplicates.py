@@ -15,9 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidFeedback
+from core.events import EventKind, record
 from core.models import Feedback, Officer
 from core.scope import check_scope
-from core.services import _event, answer_feedback
+from core.services import answer_feedback
 from core.status import OPEN_STATUSES, Status
 
 WINDOW = timedelta(days=14)
@@ -50,8 +51,8 @@ def link_duplicate(session: Session, feedback: Feedback, original: Feedback, off
     if original.duplicate_of_id is not None:
         raise InvalidFeedback("link to the original, not to another duplicate")
     feedback.duplicate_of_id = original.id
-    _event(session, feedback, "linked", officer, now, original=original.reference)
-    _event(session, original, "linked", officer, now, duplicate=feedback.reference)
+    record(session, feedback, EventKind.LINKED, officer, now, original=original.reference)
+    record(session, original, EventKind.LINKED, officer, now, duplicate=feedback.reference)
     session.flush()
 
 

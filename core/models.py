@@ -31,9 +31,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from core.errors import NotAllowed
+from core.status import OPEN_VALUES, MessageStatus, Status
 
-# The open statuses (core.status.OPEN_VALUES) as SQL, for the desk's partial indexes.
-OPEN_SQL = "status IN ('appealed', 'in_progress', 'received')"
+# The open statuses as SQL, for the desk's partial indexes: the same text the
+# migrations wrote ("status IN ('appealed', 'in_progress', 'received')").
+OPEN_SQL = "status IN ({})".format(", ".join(f"'{v}'" for v in OPEN_VALUES))
 
 
 def utcnow() -> datetime:
@@ -122,8 +124,6 @@ class Officer(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(2), default="sw")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped by logout, a password change or disabling: every older session ends.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -175,7 +175,7 @@ class Feedback(Base):
     submitter_phone: Mapped[str | None] = mapped_column(String(20))
     submitter_name: Mapped[str | None] = mapped_column(String(120))
     language: Mapped[str] = mapped_column(String(2), default="sw")
-    status: Mapped[str] = mapped_column(String(16), default="received")
+    status: Mapped[str] = mapped_column(String(16), default=Status.RECEIVED.value)
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -280,7 +280,7 @@ class OutboundMessage(Base):
     text: Mapped[str] = mapped_column(Text)
     purpose: Mapped[str] = mapped_column(String(32))
     feedback_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=MessageStatus.QUEUED.value)
     provider_id: Mapped[str | None] = mapped_column(String(128), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db import PENDING_SMS
-from core.models import Event, Feedback, OutboundMessage, Subscriber
+from core.events import EventKind, record
+from core.models import Feedback, OutboundMessage, Subscriber
 
 # The only purposes an opt-out stops: messages the citizen did not ask for.
 STOPPED_BY_OPT_OUT = frozenset({"reminder", "draft_kept", "campaign"})
@@ -44,7 +45,6 @@ def queue_sms(session: Session, *, phone: str, text: str, purpose: str,
     session.flush()
     session.info.setdefault(PENDING_SMS, []).append(msg.id)
     if feedback is not None:
-        session.add(Event(feedback_id=feedback.id, kind="sms_queued",
-                          data={"message_id": msg.id, "purpose": purpose},
-                          **({"at": now} if now is not None else {})))
+        record(session, feedback, EventKind.SMS_QUEUED, None, now, message_id=msg.id,
+               purpose=purpose)
     return msg

@@ -15,9 +15,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.errors import InvalidInput
 from core.institutions import get_institution
-from core.models import Officer
+from core.models import Feedback, Officer
 from core.phones import normalise_phone
 from core.scope import ROLES
+from core.status import OPEN_VALUES
 
 MIN_PASSWORD = 10
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -99,9 +100,6 @@ def find_officer(session: Session, email: str) -> Officer:
 
 def retire_officer(session: Session, email: str) -> Officer:
     """Disable a login for good (the row and its history stay); their open items are freed."""
-    from core.models import Feedback
-    from core.status import OPEN_VALUES
-
     officer = find_officer(session, email)
     disable_officer(officer)
     for feedback in session.scalars(select(Feedback).where(
@@ -112,9 +110,8 @@ def retire_officer(session: Session, email: str) -> Officer:
 
 
 def reset_password(session: Session, email: str, password: str) -> Officer:
-    """A new password, and the lockout lifted."""
+    """A new password for the officer with this e-mail (the CLI's reset)."""
     officer = find_officer(session, email)
     set_password(officer, password)
-    officer.failed_logins, officer.locked_until = 0, None
     session.flush()
     return officer

@@ -23,6 +23,7 @@ from core import tally
 from core.errors import InvalidPhone, InvalidReference
 from core.models import Feedback, Officer, utcnow
 from core.models import FeedbackTally as T
+from core.overdue import overdue_clause, overdue_per_institution
 from core.phones import normalise_phone
 from core.references import parse_reference
 from core.scope import (
@@ -198,7 +199,7 @@ def _conditions(session: Session, officer: Officer, flt: InboxFilter,
         conds.append(Feedback.created_at < datetime.combine(flt.until, time(), UTC)
                      + timedelta(days=1))
     if flt.overdue:
-        conds.append(and_(Feedback.status.in_(OPEN_VALUES), Feedback.due_at < now))
+        conds.append(overdue_clause(now))
     if not flt.status and not flt.every_status:
         conds.append(Feedback.status.in_(OPEN_VALUES))
     if flt.assignee == "me":
@@ -299,12 +300,7 @@ def dashboard(session: Session, officer: Officer, now: datetime | None = None,
     ids = visible_institution_ids(session, officer)  # a head's subtree: read once
     scope = scope_clause(ids, T.institution_id, T.appeal_institution_id, T.escalated)
     by_status = status_counts(session, ids)
-    # Due before today from the tally; due today before now from the few rows due today.
-    overdue = int(session.scalar(select(func.coalesce(func.sum(T.n), 0)).where(
-        T.facet == "due", T.day < today, scope)) or 0)
-    overdue += session.scalar(select(func.count()).select_from(Feedback).where(
-        scope_clause(ids), Feedback.status.in_(OPEN_VALUES),
-        Feedback.due_at >= datetime.combine(today, time(), UTC), Feedback.due_at < now)) or 0
+    overdue = sum(overdue_per_institution(session, now, scope, scope_clause(ids)).values())
     start = today - timedelta(days=days - 1)
     recent = and_(T.facet == "day", T.day >= start, T.day <= today, scope)
     board = Dashboard(by_status=by_status, overdue=overdue)

@@ -34,6 +34,7 @@ from core import directives
 from core.errors import UnknownInstitution
 from core.models import Directive, Feedback, Institution, Officer, utcnow
 from core.models import FeedbackTally as T
+from core.overdue import overdue_per_institution
 from core.scope import scope_clause, visible_institution_ids
 from core.status import OPEN_VALUES
 
@@ -141,14 +142,8 @@ def per_institution(session: Session, now: datetime | None = None,
     for inst, n in session.execute(select(T.institution_id, func.sum(T.n)).where(
             T.facet == "status", T.status.in_(OPEN_VALUES)).group_by(T.institution_id)):
         at(inst).open += int(n or 0)
-    for inst, n in session.execute(select(T.institution_id, func.sum(T.n)).where(
-            T.facet == "due", T.day < today).group_by(T.institution_id)):
-        at(inst).overdue += int(n or 0)
-    for inst, n in session.execute(select(Feedback.institution_id, func.count()).where(
-            Feedback.status.in_(OPEN_VALUES),
-            Feedback.due_at >= datetime.combine(today, time(), UTC), Feedback.due_at < now)
-            .group_by(Feedback.institution_id)):
-        at(inst).overdue += int(n)
+    for inst, n in overdue_per_institution(session, now).items():
+        at(inst).overdue += n
     rows = session.execute(select(
         T.institution_id, T.appeal_institution_id, func.sum(T.n), func.sum(T.answered_n),
         func.sum(T.answer_seconds), func.sum(T.rating_sum), func.sum(T.rating_n))

@@ -25,7 +25,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.models import Event, Feedback, InboundMessage, OutboundMessage, Subscriber, utcnow
+from core.events import EventKind, record
+from core.models import Feedback, InboundMessage, OutboundMessage, Subscriber, utcnow
 from core.phones import mask_phone
 from core.policies import RETENTION_DAYS
 from core.status import Status
@@ -62,8 +63,8 @@ def purge_batch(session: Session, days: int, now: datetime | None = None,
     for fid, phone, reference, answered_at, closed_at in rows:
         if phone:
             _mask_messages(session, fid, phone, reference, answered_at, closed_at)
-        session.add(Event(feedback_id=fid, kind="personal_data_purged", at=now,
-                          actor="system", data={"batch": batch, "retention_days": days}))
+        record(session, fid, EventKind.PERSONAL_DATA_PURGED, None, now, batch=batch,
+               retention_days=days)
     session.flush()
     _forget_subscribers(session, anonymous)
     session.expire_all()

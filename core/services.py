@@ -23,11 +23,12 @@ from core.errors import (
     RateLimited,
     UnknownFeedback,
 )
+from core.events import EventKind, record
 from core.i18n import normalise_locale, translator
 from core.institutions import get_institution, submission_target
 from core.kiongozi import check_leader_target
 from core.localtime import local_date
-from core.models import Event, Feedback, Officer, OutboundMessage, Subscriber, utcnow
+from core.models import Feedback, Officer, OutboundMessage, Subscriber, utcnow
 from core.notify import queue_sms
 from core.permits import check_action
 from core.phones import normalise_phone
@@ -53,15 +54,6 @@ def _clean_text(text: str | None, what: str, minimum: int = 1,
     if len(cleaned) > maximum:
         raise InvalidFeedback(f"{what} is too long (at most {maximum} characters)")
     return cleaned
-
-
-def _event(session: Session, feedback: Feedback, kind: str, officer: Officer | None = None,
-           now: datetime | None = None, **data: Any) -> Event:
-    ev = Event(feedback_id=feedback.id, kind=kind, at=now or utcnow(),
-               officer_id=officer.id if officer else None,
-               actor=officer.name if officer else "system", data=data)
-    session.add(ev)
-    return ev
 
 
 def _move(session: Session, feedback: Feedback, target: Status, officer: Officer | None,
@@ -152,7 +144,7 @@ def submit_feedback(session: Session, sub: Submission, now: datetime | None = No
         "submission_key": sub.key, "to_leader": sub.to_leader})
     if not fresh:
         return feedback
-    _event(session, feedback, "created", officer, now, channel=channel.value,
+    record(session, feedback, EventKind.CREATED, officer, now, channel=channel.value,
            institution=inst.code, anonymous=sub.anonymous,
            **({"to_leader": True} if sub.to_leader else {}))
     if phone:
@@ -211,7 +203,7 @@ def find_feedback(session: Session, reference: str) -> Feedback:
 def view_feedback(session: Session, feedback: Feedback, officer: Officer,
                   now: datetime | None = None) -> None:
     check_scope(session, officer, feedback)
-    _event(session, feedback, "viewed", officer, now)
+    record(session, feedback, EventKind.VIEWED, officer, now)
     session.flush()
 
 
@@ -221,7 +213,7 @@ def start_feedback(session: Session, feedback: Feedback, officer: Officer,
     check_action(session, "start", feedback, officer)
     previous = _move(session, feedback, Status.IN_PROGRESS, officer, now)
     feedback.acknowledged_at = feedback.acknowledged_at or now
-    _event(session, feedback, "status_changed", officer, now,
+    record(session, feedback, EventKind.STATUS_CHANGED, officer, now,
            **{"from": previous, "to": Status.IN_PROGRESS.value})
     _interim_reply(session, feedback)
     session.flush()
@@ -265,7 +257,7 @@ def answer_feedback(session: Session, feedback: Feedback, officer: Officer, text
                                                               feedback.due_at, now)
     feedback.first_answered_by_id = feedback.first_answered_by_id or officer.id
     feedback.acknowledged_at = feedback.acknowledged_at or now
-    _event(session, feedback, "answered", officer, now, text=answer, appeal=appealed,
+    record(session, feedback, EventKind.ANSWERED, officer, now, text=answer, appeal=appealed,
            **{"from": previous})
     if feedback.submitter_phone:  # whole: as many concatenated parts as it needs
         queue_sms(session, phone=feedback.submitter_phone, feedback=feedback, purpose="answer",
@@ -292,7 +284,7 @@ def transfer_feedback(session: Session, feedback: Feedback, officer: Officer, to
     feedback.due_at = sla.transfer_due(now, policies.of(session).sla)
     feedback.assigned_to, feedback.assigned_at = None, None  # the new desk decides
     was_escalated, feedback.escalated = feedback.escalated, False
-    _event(session, feedback, "transferred", officer, now, note=clean_note,
+    record(session, feedback, EventKind.TRANSFERRED, officer, now, note=clean_note,
            **{"from": source.code, "to": target.code, "from_status": previous},
            **({"was_escalated": True} if was_escalated else {}))
     if feedback.submitter_phone:
@@ -312,7 +304,8 @@ def reject_feedback(session: Session, feedback: Feedback, officer: Officer, reas
     clean = _clean_text(reason, "reason", 3, MAX_NOTE)
     previous = _move(session, feedback, Status.REJECTED, officer, now)
     feedback.reject_reason, feedback.closed_at = clean, now
-    _event(session, feedback, "rejected", officer, now, reason=clean, **{"from": previous})
+    record(session, feedback, EventKind.REJECTED, officer, now, reason=clean,
+           **{"from": previous})
     session.flush()
 
 
@@ -324,7 +317,7 @@ def close_feedback(session: Session, feedback: Feedback, officer: Officer | None
         check_action(session, "close", feedback, officer)
     previous = _move(session, feedback, Status.CLOSED, officer, now)
     feedback.closed_at = now
-    _event(session, feedback, "closed", officer, now, **{"from": previous})
+    record(session, feedback, EventKind.CLOSED, officer, now, **{"from": previous})
     session.flush()
 
 
@@ -355,7 +348,7 @@ def appeal_feedback(session: Session, feedback: Feedback, phone: str, reason: st
     feedback.appeal_reason = clean
     feedback.due_at = sla.answer_due(feedback.kind, now, policy)
     target = parent or feedback.institution
-    _event(session, feedback, "appealed", None, now, reason=clean, to=target.code)
+    record(session, feedback, EventKind.APPEALED, None, now, reason=clean, to=target.code)
     t = translator(feedback.language)
     assert feedback.submitter_phone is not None  # _check_submitter made sure
     queue_sms(session, phone=feedback.submitter_phone, feedback=feedback, purpose="appealed",
@@ -379,7 +372,7 @@ def rate_feedback(session: Session, feedback: Feedback, phone: str, rating: int,
     if feedback.answered_at is None:
         raise NotAllowed("only an answered feedback can be rated")
     feedback.rating = rating
-    _event(session, feedback, "rated", None, now, rating=rating)
+    record(session, feedback, EventKind.RATED, None, now, rating=rating)
     session.flush()
     return rating <= 2 and appeal_open(feedback, now or utcnow())
 
@@ -399,5 +392,5 @@ def add_to_feedback(session: Session, feedback: Feedback, phone: str, text: str,
     added = _clean_text(text, "added text", 1, max(room, 0))
     feedback.description = f"{feedback.description} {added}"
     feedback.updated_at = now
-    _event(session, feedback, "added", None, now, text=added)
+    record(session, feedback, EventKind.ADDED, None, now, text=added)
     session.flush()

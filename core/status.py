@@ -1,4 +1,4 @@
-"""Feedback kinds, channels, statuses and the table of allowed status changes.
+"""Feedback kinds, channels, statuses, SMS statuses and the table of allowed status changes.
 
 The table is the only place that says what may follow what; services ask it
 through :func:`check_transition` and never compare statuses by hand.
@@ -54,6 +54,27 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 
 OPEN_STATUSES = frozenset({Status.RECEIVED, Status.IN_PROGRESS, Status.APPEALED})
 OPEN_VALUES = tuple(sorted(s.value for s in OPEN_STATUSES))  # for SQL ``IN``
+# The order counts show them in: the open ones first, in the order work moves through them.
+SHOWN_ORDER = (Status.RECEIVED.value, Status.IN_PROGRESS.value, Status.APPEALED.value,
+               Status.ANSWERED.value, Status.CLOSED.value, Status.REJECTED.value)
+
+
+def is_open(status: str) -> bool:
+    """Still waiting on an institution: the desk's actions and the overdue rule apply."""
+    return status in OPEN_STATUSES
+
+
+class MessageStatus(StrEnum):
+    """Where an outbound SMS is: queued until the aggregator takes it, then its final report.
+
+    ``delivered`` and ``failed`` are final; a report never moves a delivered
+    message back, so a late or repeated failure report changes nothing.
+    """
+
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
 
 
 def check_transition(current: str, target: Status) -> None:

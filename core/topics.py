@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput, NotAllowed
+from core.events import EventKind, record
 from core.models import Feedback, Officer, Topic, utcnow
 from core.scope import check_scope, scope_filter
-from core.services import _event
 
 DEFAULTS = (
     ("water", "Maji", "Water"), ("health", "Afya", "Health"), ("land", "Ardhi", "Land"),
@@ -73,8 +73,9 @@ def set_topic(session: Session, feedback: Feedback, officer: Officer, code: str 
     if feedback.topic_id == (topic.id if topic else None):
         return
     feedback.topic_id, feedback.topic = (topic.id if topic else None), topic
-    _event(session, feedback, "topic_set", officer, now, topic=topic.code if topic else None,
-           name_sw=topic.name_sw if topic else None, name_en=topic.name_en if topic else None)
+    record(session, feedback, EventKind.TOPIC_SET, officer, now,
+           topic=topic.code if topic else None, name_sw=topic.name_sw if topic else None,
+           name_en=topic.name_en if topic else None)
     session.flush()
 
 

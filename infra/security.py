@@ -131,7 +131,7 @@ def _limit_login(app: Flask | None = None) -> Response | None:
     """Count every POST to the login page by address.
 
     Never by the account typed: a limit anyone can spend for an account is a
-    lockout of its officer. Wrong guesses per account are slowed by admin.throttle,
+    lockout of its officer. Wrong guesses per account are slowed by core.login_throttle,
     which spares addresses that have not failed.
     """
     app = app or current_app

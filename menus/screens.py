@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from core.directory import Directory, shorten
+from core.directory import shorten
 from core.gsm import to_gsm7
 from core.i18n import translator
 from menus.texts import KINDS, MAX_REASON
@@ -98,10 +98,6 @@ def pick(lang: str, title: str, labels: tuple[str, ...], page: int, choice: str)
 
 def page_count(lang: str, title: str, labels: tuple[str, ...]) -> int:
     return len(pages(lang, title, labels))
-
-
-def institution_label(directory: Directory, code: str) -> str:
-    return directory.label(code) if code else "-"
 
 
 def preview(text: str, room: int) -> str:

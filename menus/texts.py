@@ -6,25 +6,13 @@ names here lets the screen walker and the catalogue test see all of them.
 
 from __future__ import annotations
 
+from core import labels
 from core.i18n import N_
 
-KINDS = {
-    "complaint": N_("Complaint"),
-    "suggestion": N_("Suggestion"),
-    "inquiry": N_("Inquiry"),
-    "compliment": N_("Compliment"),
-    "opinion": N_("Opinion"),
-}
-KIND_ORDER = tuple(KINDS)
-
-STATUSES = {
-    "received": N_("received"),
-    "in_progress": N_("in progress"),
-    "answered": N_("answered"),
-    "appealed": N_("appealed"),
-    "closed": N_("closed"),
-    "rejected": N_("rejected"),
-}
+# Core's one table of words (core.labels), under the names the screens use.
+KINDS = labels.KINDS
+KIND_ORDER = labels.KIND_ORDER
+STATUSES = labels.STATUS_WORDS
 
 # One-line reasons shown above a re-shown screen; each fits in MAX_REASON characters.
 INVALID_CHOICE = N_("Invalid choice, try again.")

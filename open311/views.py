@@ -28,36 +28,28 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, raiseload
 from werkzeug.exceptions import HTTPException
 
+from core import labels
 from core.accountability import EAT
 from core.errors import InvalidReference
+from core.i18n import translator
 from core.models import Feedback, Institution
 from core.references import parse_reference
-from core.status import Kind, Status
+from core.status import OPEN_VALUES, Status
 from infra.db import read_session
 from infra.edge import http_error, nul_keys
 from open311.wire import FORMATS, error, format_of, render, shown
 
 bp = Blueprint("open311", __name__, url_prefix="/open311")
 
-OPEN = (Status.RECEIVED.value, Status.IN_PROGRESS.value, Status.APPEALED.value)
+OPEN = OPEN_VALUES  # GeoReport's "open": core's one definition
 CLOSED = (Status.ANSWERED.value, Status.CLOSED.value)
 DEFAULT_WINDOW = timedelta(days=90)  # GeoReport: without dates, the last 90 days
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-12-01T00:00:00+03:00"  # when this API last changed shape
 SERVICES: dict[str, tuple[str, str, str]] = {  # code: English name, Swahili name, description
-    Kind.COMPLAINT: ("Complaint", "Lalamiko", "Something a public institution did or failed to do"),
-    Kind.SUGGESTION: ("Suggestion", "Pendekezo", "An idea to improve a public service"),
-    Kind.INQUIRY: ("Inquiry", "Ulizo", "A question to a public institution"),
-    Kind.COMPLIMENT: ("Compliment", "Pongezi", "Praise for a public service or officer"),
-    Kind.OPINION: ("Opinion", "Maoni", "A view on a public service or policy"),
-}
-NOTES = {
-    Status.RECEIVED.value: "received, not yet taken in hand",
-    Status.IN_PROGRESS.value: "in progress",
-    Status.APPEALED.value: "answered, then appealed; the appeal awaits an answer",
-    Status.ANSWERED.value: "answered; the citizen may still appeal",
-    Status.CLOSED.value: "closed",
-}
+    kind: (translator("en")._(words), translator("sw")._(words), labels.SERVICE_ABOUT[kind])
+    for kind, words in labels.KINDS.items()}  # core's one table: the menus' and the SMS' words
+NOTES = labels.STATUS_NOTES
 NOT_FOUND = "no such service request"
 _WHOLE = re.compile(r"[0-9]{1,7}")  # ASCII digits only: str.isdigit() also takes '²'
 

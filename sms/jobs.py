@@ -24,7 +24,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core import clock
-from core.models import Event, InboundMessage, OutboundMessage, utcnow
+from core.events import EventKind, record
+from core.models import InboundMessage, OutboundMessage, utcnow
 from core.notify import SENT_WHOLE
 from core.replies import fit
 from infra.db import database
@@ -92,9 +93,8 @@ def _fail(session: Session, msg: OutboundMessage, reason: str) -> None:
 
 def _event(session: Session, msg: OutboundMessage, kind: str, **data: object) -> None:
     if msg.feedback_id is not None:
-        session.add(Event(feedback_id=msg.feedback_id, kind=kind,
-                          data={"message_id": msg.id, "purpose": msg.purpose,
-                                "attempts": msg.attempts, **data}))
+        record(session, msg.feedback_id, EventKind(kind), message_id=msg.id,
+               purpose=msg.purpose, attempts=msg.attempts, **data)
 
 
 def sweep_queued_messages(older_than: timedelta = SWEEP_AFTER) -> int:

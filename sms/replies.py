@@ -7,18 +7,12 @@ text allows: tests/sms/test_replies.py renders every template with worst-case va
 
 from __future__ import annotations
 
+from core import labels
 from core.i18n import N_, translator
 from core.replies import fit as fit  # the one rule of what an SMS may be, and
 from core.replies import render as render  # its renderer, named where the msgids are
 
-KINDS = {
-    "complaint": N_("Complaint"), "suggestion": N_("Suggestion"), "inquiry": N_("Inquiry"),
-    "compliment": N_("Compliment"), "opinion": N_("Opinion"),
-}
-STATUSES = {
-    "received": N_("received"), "in_progress": N_("in progress"), "answered": N_("answered"),
-    "appealed": N_("appealed"), "closed": N_("closed"), "rejected": N_("rejected"),
-}
+KINDS, STATUSES = labels.KINDS, labels.STATUS_WORDS  # core's one table (core.labels)
 
 HELP = N_("Mrejesho: send COMPLAINT, SUGGESTION, INQUIRY, COMPLIMENT or OPINION, the "
           "institution, ':' and your message. E.g. COMPLAINT TANESCO: no power. STATUS <ref>")

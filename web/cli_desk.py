@@ -52,7 +52,7 @@ def officers_list(institution_code: str | None, role: str | None) -> None:
 @officers_cli.command("reset-password")
 @click.argument("email")
 def officers_reset_password(email: str) -> None:
-    """Set EMAIL's password (prompted for, or read from standard input) and lift a lockout."""
+    """Set EMAIL's password (prompted for, or read from standard input)."""
     password = _read_password()
     with _transaction() as session:
         officer = reset_password(session, email, password)

@@ -23,7 +23,7 @@ def test_a_district_commissioner_gets_it_marked_and_anonymous(at, session) -> No
     regions = _to_list(s, "3")
     assert regions.startswith("CON Mikoa "), regions
     districts = s.send("1")
-    assert districts.startswith("CON Wilaya, ") and "\n1 DC " in districts, districts
+    assert districts.startswith("CON Wakuu wa Wilaya, ") and "\n1 " in districts, districts
     desc = s.send("1")
     assert desc.startswith("CON Eleza kwa DC ") and "SMS" not in desc
     s.send("Barabara ya kijiji imeharibika kabisa")

@@ -1,4 +1,4 @@
-"""Login guesses slowed down per address and per account, without locking anyone out.
+"""Officer login: guesses slowed down per address and per account, never a lockout.
 
 A lockout after five wrong guesses let anyone keep any officer out for good, by
 typing their e-mail five times every quarter hour. Here a wrong guess makes
@@ -18,16 +18,26 @@ ones) and are forgotten an hour after the last failure. Unknown accounts are
 counted exactly like real ones, so the throttle tells nobody who exists. With
 Redis down the throttle is open (logged): the hash's own cost and the
 per-address request limit of infra.security still bound the rate.
+
+:func:`attempt_login` is the one service a login form calls: the channel
+parses the form and renders the answer, the rule lives here. The client is
+handed in (the app's Redis), like the Session: core opens no connection.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import time
 from dataclasses import dataclass
 
 import redis
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.models import Officer
+from core.officers import login_matches
 
 log = logging.getLogger(__name__)
 WINDOW = 3600          # seconds a count lives after its last failure
@@ -98,3 +108,31 @@ class LoginThrottle:
             self.r.delete(self._keys(email, address)[1])
         except redis.RedisError as exc:
             log.error("login throttle unavailable: %s", exc)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A login's outcome: the officer when the password matched, else how long to wait."""
+
+    officer: Officer | None
+    wait: int = 0  # whole seconds before this address may try this account again
+
+
+def attempt_login(session: Session, throttle: LoginThrottle, email: str, password: str,
+                  address: str) -> Attempt:
+    """Check one guess, unless the throttle says wait; count it either way.
+
+    A throttled guess checks no hash, for a real account or not; any other
+    costs exactly one (core.officers.login_matches), so neither the answer nor
+    its time tells who has an account.
+    """
+    email = email.strip().lower()[:200]
+    wait = throttle.wait(email, address)
+    if wait > 0:
+        return Attempt(None, math.ceil(wait))
+    officer = session.scalar(select(Officer).where(func.lower(Officer.email) == email))
+    if not login_matches(officer, password):
+        throttle.failed(email, address)
+        return Attempt(None)
+    throttle.succeeded(email, address)
+    return Attempt(officer)
