@@ -309,10 +309,11 @@ listen stats
     def where(self) -> str:
         e = self.env
         webs = "  ".join(f"127.0.0.1:{WEB_BASE + n}" for n in range(1, self.webs + 1))
+        server = f"web ({procfile()['web'].split()[0]})".ljust(15)
         return f"""Mrejesho cluster is up (data and logs under {self.root})
 
   load balancer   {self.url}/   HAProxy, health-checked on /readyz; stats http://127.0.0.1:{STATS}/
-  web (gunicorn)  {webs}   the Procfile's web line, WEB_CONCURRENCY={e['WEB_CONCURRENCY']}
+  {server} {webs}   the Procfile's web line, WEB_CONCURRENCY={e['WEB_CONCURRENCY']}
   rq workers      {self.workers}   the Procfile's worker line; rq cron: its scheduler line
   PostgreSQL      primary 127.0.0.1:{PG_PRIMARY}   streaming replica 127.0.0.1:{PG_REPLICA}
   Redis           primary 127.0.0.1:{REDIS_PORTS[0]}   replica 127.0.0.1:{REDIS_PORTS[1]}

@@ -2,9 +2,10 @@
 
 The machine is shared, so wall-clock rates say as much about the neighbours as
 about us. Each figure is therefore also given per CPU-second actually spent by
-the processes doing the work (from ``/proc``: the web hosts' gunicorn groups,
-the rq workers with their reaped work-horses): one CPU-second is one core busy
-for a second, which is what a host must be provisioned with.
+the processes doing the work (from ``/proc``: the process groups of the web
+hosts' servers and of the rq workers, with any children they reaped): one
+CPU-second is one core busy for a second, which is what a host must be
+provisioned with.
 """
 
 from __future__ import annotations
