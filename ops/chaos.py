@@ -356,7 +356,8 @@ def main() -> None:
         print("\n" + table(rows) + "\n\n" + table([summary]), flush=True)
         out = Path(os.environ.get("CHAOS_RESULTS", "/tmp/mrejesho-chaos-results.json"))
         out.write_text(json.dumps({"faults": rows, "summary": summary, "rate": RATE,
-                                   "window": WINDOW}, indent=2))
+                                   "window": WINDOW, "load average": os.getloadavg()},
+                                  indent=2))
     finally:
         cluster.stop()
 
