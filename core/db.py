@@ -73,6 +73,11 @@ def make_sessionmaker(engine: Engine, dispatch: Dispatcher | None = None,
 
 
 def _after_commit(session: Session) -> None:
+    # SQLAlchemy fires after_commit on a SAVEPOINT's release too (``begin_nested``, as the
+    # SMS handler uses): the outer transaction is still open and the rows are invisible to
+    # the worker, whose job then finds nothing queued and the SMS waits for the sweeper.
+    if session.in_nested_transaction():
+        return
     ids: list[int] = session.info.pop(PENDING_SMS, [])
     dispatch = session.info.get(DISPATCH)
     if not ids or dispatch is None:

@@ -318,6 +318,8 @@ class FeedbackTally(Base):
     __tablename__ = "feedback_tally"
     __table_args__ = (
         Index("ix_feedback_tally_facet_day", "facet", "day", "institution_id"),
+        Index("ix_feedback_tally_facet_inst_day", "facet", "institution_id", "day"),
+        Index("ix_feedback_tally_facet_appeal_day", "facet", "appeal_institution_id", "day"),
         Index("ix_feedback_tally_unsquashed", "id", postgresql_where=text("NOT squashed"),
               sqlite_where=text("NOT squashed")),
     )

@@ -31,6 +31,7 @@ from core.scope import (
     scope_clause,
     scope_filter,
     subtree_ids,
+    tally_scope,
     visible_institution_ids,
 )
 from core.status import OPEN_VALUES, Channel, Kind, Status
@@ -298,8 +299,8 @@ def dashboard(session: Session, officer: Officer, now: datetime | None = None,
     now = now or utcnow()
     today = now.astimezone(UTC).date()
     ids = visible_institution_ids(session, officer)  # a head's subtree: read once
-    scope = scope_clause(ids, T.institution_id, T.appeal_institution_id, T.escalated)
-    by_status = status_counts(session, ids)
+    scope = tally_scope(session, ids)
+    by_status = status_counts(session, ids, scope)
     overdue = sum(overdue_per_institution(session, now, scope, scope_clause(ids)).values())
     start = today - timedelta(days=days - 1)
     recent = and_(T.facet == "day", T.day >= start, T.day <= today, scope)
@@ -312,9 +313,10 @@ def dashboard(session: Session, officer: Officer, now: datetime | None = None,
     return board
 
 
-def status_counts(session: Session, ids: set[int] | None) -> dict[str, int]:
+def status_counts(session: Session, ids: set[int] | None,
+                  scope: ColumnElement[bool] | None = None) -> dict[str, int]:
     """Feedback per status now in the scope of ``ids``, from the tally (no row is counted)."""
-    scope = scope_clause(ids, T.institution_id, T.appeal_institution_id, T.escalated)
+    scope = tally_scope(session, ids) if scope is None else scope
     return {s: int(n) for s, n in session.execute(
         select(T.status, func.sum(T.n)).where(T.facet == "status", scope)
         .group_by(T.status)) if n}

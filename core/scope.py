@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from core.errors import UnknownFeedback
-from core.models import Feedback, Institution, Officer
+from core.models import Feedback, FeedbackTally, Institution, Officer
 
 ROLES = ("officer", "head", "oversight", "admin")
 SEES_ALL = frozenset({"oversight", "admin"})
@@ -54,14 +54,33 @@ def scope_filter(session: Session, officer: Officer) -> ColumnElement[bool]:
 
 def scope_clause(ids: set[int] | None, institution: Any = Feedback.institution_id,
                  appeal: Any = Feedback.appeal_institution_id,
-                 escalated: Any = Feedback.escalated) -> ColumnElement[bool]:
+                 escalated: Any = Feedback.escalated,
+                 below: set[int] | None = None) -> ColumnElement[bool]:
     """:func:`scope_filter` for :func:`visible_institution_ids` ``ids``, on Feedback or
-    any table that carries the three columns it looks at (the dashboard's tally)."""
+    any table that carries the three columns it looks at (the dashboard's tally).
+
+    ``below``, the institutions whose parent is in ``ids`` if the caller has read them,
+    makes the escalated arm a plain list (see :func:`tally_scope`).
+    """
     if ids is None:
         return true()
-    escalated_here = and_(escalated.is_(True), institution.in_(
-        select(Institution.id).where(Institution.parent_id.in_(ids))))
-    return or_(institution.in_(ids), appeal.in_(ids), escalated_here)
+    children = institution.in_(below) if below is not None else institution.in_(
+        select(Institution.id).where(Institution.parent_id.in_(ids)))
+    return or_(institution.in_(ids), appeal.in_(ids), and_(escalated.is_(True), children))
+
+
+def tally_scope(session: Session, ids: set[int] | None) -> ColumnElement[bool]:
+    """:func:`scope_clause` on the feedback tally, the escalated arm's institutions read first.
+
+    With every arm of the ``OR`` a list, PostgreSQL reads each from its index
+    (migration 0010) and combines them; a sub-select arm made it read the facet's
+    rows of every institution instead (a dashboard at a million feedback: 150,000).
+    """
+    if ids is None:
+        return true()
+    below = set(session.scalars(select(Institution.id).where(Institution.parent_id.in_(ids))))
+    return scope_clause(ids, FeedbackTally.institution_id, FeedbackTally.appeal_institution_id,
+                        FeedbackTally.escalated, below)
 
 
 def scope_branches(ids: set[int]) -> list[ColumnElement[bool]]:

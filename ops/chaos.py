@@ -38,7 +38,11 @@ RATE = float(os.environ.get("CHAOS_RATE", "8"))          # hops (and requests) p
 WINDOW = float(os.environ.get("CHAOS_WINDOW", "35"))     # seconds per fault
 WARMUP = 15.0
 THREADS = 8
-SUBMIT = ["9", "2", "1", "6", "Maji hayatoki kwa wiki mbili mtaani", "1", "2", "1"]
+# A complaint to the central desk ("Sijui (Dawati Kuu)"), sent anonymously. A walk whose last
+# screen shows no reference is counted ("walks that missed the menu", target 0): a menu that
+# moved must fail the run loudly, not leave it with nothing to account for.
+SUBMIT = ["9", "2", "1", "4", "Maji hayatoki kwa wiki mbili mtaani", "1", "2", "1"]
+BURST = int(os.environ.get("CHAOS_BURST", "300"))  # SMS queued just before a worker is killed
 APOLOGIES = {apology(lang).body for lang in ("sw", "en")} | {
     apology(lang, EXPIRED).body for lang in ("sw", "en")}
 REFERENCE = re.compile(r"\b(\d{10})\b")
@@ -76,6 +80,7 @@ class Load:
         self.references: dict[str, str] = {}     # phone -> reference the phone was shown
         self.unanswered: set[str] = set()        # phones whose submit hop got no answer
         self.apologised: set[str] = set()        # phones whose submit hop was an apology
+        self.strayed = 0                          # walks that ended with no reference shown
         self.stop = threading.Event()
         self._lock = threading.Lock()
         self._next = time.monotonic()
@@ -120,9 +125,11 @@ class Load:
                 return
             if last:
                 found = REFERENCE.search(body)
-                if found:
-                    with self._lock:
+                with self._lock:
+                    if found:
                         self.references[phone] = found.group(1)
+                    else:
+                        self.strayed += 1
                 return
             inputs.append(SUBMIT[step])
 
@@ -179,12 +186,17 @@ def faults(c: Cluster) -> list[tuple[str, Callable[[], None], Callable[[], None]
         c.redis_start(killed["redis"], replica_of=c.redis_master())
 
     def kill_busy_worker() -> None:
-        """SIGKILL worker-1 while it runs a job (waiting up to 15 s for one): dying mid-send."""
+        """SIGKILL worker-1 while it runs a job: dying mid-send.
+
+        The load's own SMS come one every second or so and each is sent in milliseconds,
+        so a burst is queued first: both workers are then busy when the kill comes.
+        """
         from rq import Worker
 
         from infra.kv import connect
 
         connection, group = connect(c.env["REDIS_URL"]), c.procs["worker-1"].pid
+        c.queue_sms(BURST, "chaos-burst")
 
         def busy() -> bool:
             return any(w.get_state() == "busy" and _pgid(w.pid) == group
@@ -284,6 +296,7 @@ def account(load: Load, engine: Any) -> dict[str, Any]:
     q = statistics.quantiles(ok, n=100) if len(ok) > 1 else [0.0] * 99
     return {"submissions shown a reference": len(shown), "feedback rows": len(rows),
             "lost": len(lost), "duplicated": len(duplicated), "phantom": len(phantom),
+            "walks that missed the menu": load.strayed,
             "apologised at the submit hop": len(load.apologised),
             "submit hop unanswered (transport)": len(load.unanswered),
             "of those, recorded": sum(p in by_phone for p in load.unanswered),
@@ -291,6 +304,16 @@ def account(load: Load, engine: Any) -> dict[str, Any]:
             "reference SMS sent per feedback": sorted({int(r[3]) for r in rows}),
             "USSD hops": len(ok), "p50 ms": round(q[49] * 1000, 1),
             "p99 ms": round(q[98] * 1000, 1)}
+
+
+def burst(engine: Any) -> dict[str, Any]:
+    """The SMS queued around the worker kill: every one sent, each claimed once."""
+    with engine.connect() as conn:
+        sent, total, attempts = conn.execute(text(
+            "SELECT count(*) FILTER (WHERE status = 'sent'), count(*),"
+            " coalesce(array_agg(DISTINCT attempts), '{}') FROM outbound_message"
+            " WHERE purpose = 'chaos-burst'")).one()
+    return {"burst SMS sent": f"{sent} of {total}", "attempts per burst SMS": sorted(attempts)}
 
 
 def table(rows: list[dict[str, Any]]) -> str:
@@ -327,12 +350,14 @@ def main() -> None:
                 for (name, start), stop in zip(marks, bounds, strict=True)]
         engine = create_engine(normalise_url(cluster.env["DATABASE_URL"]))
         still_queued = drain(cluster, engine)
-        summary = account(load, engine) | {"SMS still queued after the drain": still_queued}
+        summary = account(load, engine) | burst(engine) | {
+            "SMS still queued after the drain": still_queued}
         engine.dispose()
         print("\n" + table(rows) + "\n\n" + table([summary]), flush=True)
         out = Path(os.environ.get("CHAOS_RESULTS", "/tmp/mrejesho-chaos-results.json"))
         out.write_text(json.dumps({"faults": rows, "summary": summary, "rate": RATE,
-                                   "window": WINDOW}, indent=2))
+                                   "window": WINDOW, "load average": os.getloadavg()},
+                                  indent=2))
     finally:
         cluster.stop()
 

@@ -25,6 +25,12 @@ from pathlib import Path
 
 import redis
 import requests
+from rq import Queue
+from sqlalchemy import create_engine, text
+
+from core.db import normalise_url
+from infra.kv import connect
+from sms.jobs import enqueue_messages
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = 22000
@@ -196,6 +202,19 @@ class Cluster:
                        cwd=ROOT, env=self.env, check=True, input=self.password.encode(),
                        stdout=subprocess.DEVNULL)
 
+    def queue_sms(self, count: int, purpose: str) -> list[int]:
+        """Commit ``count`` SMS to made-up numbers and enqueue their jobs, as a submit does."""
+        engine = create_engine(normalise_url(self.env["DATABASE_URL"]))
+        with engine.begin() as conn:
+            ids = [row[0] for row in conn.execute(text(
+                "INSERT INTO outbound_message (phone, text, purpose, status, attempts, created_at)"
+                " SELECT '+255713' || lpad(g::text, 6, '0'), 'Kipimo cha SMS', :purpose, 'queued',"
+                " 0, now() FROM generate_series(1, :n) g RETURNING id"),
+                {"n": count, "purpose": purpose})]
+        engine.dispose()
+        enqueue_messages(Queue("default", connection=connect(self.env["REDIS_URL"])), ids)
+        return ids
+
     def web_start(self, n: int) -> None:
         self._procfile(f"web-{n}", "web", PORT=str(WEB_BASE + n))
 
@@ -309,10 +328,11 @@ listen stats
     def where(self) -> str:
         e = self.env
         webs = "  ".join(f"127.0.0.1:{WEB_BASE + n}" for n in range(1, self.webs + 1))
+        server = f"web ({procfile()['web'].split()[0]})".ljust(15)
         return f"""Mrejesho cluster is up (data and logs under {self.root})
 
   load balancer   {self.url}/   HAProxy, health-checked on /readyz; stats http://127.0.0.1:{STATS}/
-  web (gunicorn)  {webs}   the Procfile's web line, WEB_CONCURRENCY={e['WEB_CONCURRENCY']}
+  {server} {webs}   the Procfile's web line, WEB_CONCURRENCY={e['WEB_CONCURRENCY']}
   rq workers      {self.workers}   the Procfile's worker line; rq cron: its scheduler line
   PostgreSQL      primary 127.0.0.1:{PG_PRIMARY}   streaming replica 127.0.0.1:{PG_REPLICA}
   Redis           primary 127.0.0.1:{REDIS_PORTS[0]}   replica 127.0.0.1:{REDIS_PORTS[1]}

@@ -2,9 +2,10 @@
 
 The machine is shared, so wall-clock rates say as much about the neighbours as
 about us. Each figure is therefore also given per CPU-second actually spent by
-the processes doing the work (from ``/proc``: the web hosts' gunicorn groups,
-the rq workers with their reaped work-horses): one CPU-second is one core busy
-for a second, which is what a host must be provisioned with.
+the processes doing the work (from ``/proc``: the process groups of the web
+hosts' servers and of the rq workers, with any children they reaped): one
+CPU-second is one core busy for a second, which is what a host must be
+provisioned with.
 """
 
 from __future__ import annotations
@@ -18,11 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from rq import Queue
 from sqlalchemy import create_engine, text
 
 from core.db import normalise_url
-from infra.kv import connect
 from ops.cluster import Cluster
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -76,18 +75,10 @@ def hops(c: Cluster) -> dict[str, Any]:
 
 
 def sms(c: Cluster) -> dict[str, Any]:
-    from sms.jobs import enqueue_messages
-
     engine = create_engine(normalise_url(c.env["DATABASE_URL"]))
-    with engine.begin() as conn:
-        ids = [row[0] for row in conn.execute(text(
-            "INSERT INTO outbound_message (phone, text, purpose, status, attempts, created_at)"
-            " SELECT '+255713' || lpad(g::text, 6, '0'), 'Kipimo cha SMS', 'sizing', 'queued',"
-            " 0, now() FROM generate_series(1, :n) g RETURNING id"), {"n": SMS_COUNT})]
     groups = [c.procs[f"worker-{n}"].pid for n in range(1, c.workers + 1)]
-    queue = Queue("default", connection=connect(c.env["REDIS_URL"]))
     cpu0, t0 = cpu_seconds(groups), time.monotonic()
-    enqueue_messages(queue, ids)
+    c.queue_sms(SMS_COUNT, "sizing")
     while True:
         with engine.connect() as conn:
             left = conn.execute(text("SELECT count(*) FROM outbound_message WHERE"

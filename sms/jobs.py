@@ -128,7 +128,10 @@ def _has_live_job(queue: Queue, message_id: int, grace: timedelta) -> bool:
     A "started" job is live only while its worker's key exists and the job's
     heartbeat (every ``WORKER_HEARTBEAT`` seconds while it runs) is fresh: a
     SIGKILLed worker's job would otherwise look started for many minutes. A
-    "scheduled" one (a retry's back-off) is live until its time is well past.
+    "scheduled" one (a retry's back-off) is live until its time is well past. A
+    "queued" one is live only while it waits in the queue: a worker killed between
+    taking it (rq moves it to the queue's intermediate list) and starting it leaves it
+    "queued" there, and rq's own clean-up looks only every 10 minutes.
     """
     try:
         job = Job.fetch(job_id(message_id), connection=queue.connection)
@@ -147,6 +150,8 @@ def _has_live_job(queue: Queue, message_id: int, grace: timedelta) -> bool:
         except NoSuchJobError:
             return False
         return now - _aware(due) < grace
+    if status == "queued":
+        return queue.connection.lpos(queue.key, job.id) is not None
     return status in LIVE
 
 

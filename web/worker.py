@@ -28,6 +28,7 @@ import redis
 from flask import Flask
 from rq import SimpleWorker, Worker
 from rq.defaults import DEFAULT_JOB_MONITORING_INTERVAL
+from rq.executions import Execution
 from rq.job import Job
 from rq.queue import Queue
 from rq.timeouts import TimerDeathPenalty
@@ -140,7 +141,53 @@ class _StopWhenAsked:
         return None
 
 
-class _Sibling(_StopWhenAsked, _AppContextMixin, SimpleWorker):
+class _BusyWith:
+    """Remember the job this worker's thread runs, for its process's :class:`_Heartbeat`.
+
+    A forking worker beats for its work-horse while it waits on it; a worker that runs
+    the job in its own thread cannot, so a send blocked on the provider for longer than
+    the sweeper's grace looked abandoned and was enqueued again (harmless by the row
+    lock, but noise in the queue and the logs).
+    """
+
+    running: tuple[Job, Execution] | None = None
+
+    def perform_job(self, job: Job, queue: Queue, execution: Execution,
+                    *args: Any, **kwargs: Any) -> bool:
+        self.running = (job, execution)
+        try:
+            done: bool = super().perform_job(job, queue, execution,  # type: ignore[misc]
+                                             *args, **kwargs)
+            return done
+        finally:
+            self.running = None
+
+
+class _Heartbeat(threading.Thread):
+    """Every ``interval`` seconds, rq's heartbeat for each busy worker thread of the process.
+
+    ``maintain_heartbeats`` refreshes the worker's key, the execution and the job's
+    ``last_heartbeat`` (what :func:`sms.jobs._has_live_job` reads). A beat that lands just
+    after a job finished is harmless: rq writes the job and execution only if they exist.
+    """
+
+    def __init__(self, workers: list[_BusyWith], interval: float) -> None:
+        super().__init__(name="rq-send-heartbeat", daemon=True)
+        self.workers, self.interval, self.stopped = workers, interval, threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            for worker in list(self.workers):
+                running = worker.running
+                if running is None:
+                    continue
+                try:
+                    worker.maintain_heartbeats(*running)  # type: ignore[attr-defined]
+                except REDIS_DOWN as exc:  # the next beat tries again; the job carries on
+                    log.warning("worker: heartbeat for job %s failed (%s)", running[0].id, exc)
+
+
+class _Sibling(_StopWhenAsked, _BusyWith, _AppContextMixin, SimpleWorker):
     """One more rq worker in a thread of a :class:`SendWorker`'s process.
 
     The main thread owns the signals: a sibling installs none, times jobs out with a
@@ -157,13 +204,14 @@ class _Sibling(_StopWhenAsked, _AppContextMixin, SimpleWorker):
         pass
 
 
-class SendWorker(_StopWhenAsked, _AppContextMixin, SimpleWorker):
+class SendWorker(_StopWhenAsked, _BusyWith, _AppContextMixin, SimpleWorker):
     """A non-forking rq worker with ``WORKER_THREADS - 1`` siblings in threads.
 
     Every job still runs once, in an app context, under rq's own bookkeeping (each
     thread is a registered rq worker); a send's exactly-once holds by its row lock
     (:mod:`sms.jobs`), whichever thread or host runs it. A warm stop lets every
-    thread finish its job.
+    thread finish its job. One :class:`_Heartbeat` thread keeps every busy thread's
+    job alive in Redis, as a forking worker does for its work-horse.
     """
 
     def __init__(self, *args: Any, app: Flask | None = None, **kwargs: Any) -> None:
@@ -172,6 +220,7 @@ class SendWorker(_StopWhenAsked, _AppContextMixin, SimpleWorker):
         self._sibling_args = (args, {**kwargs, "name": None, "worker_ttl": SIBLING_TTL})
         self._siblings: list[tuple[_Sibling, threading.Thread]] = []
         self._burst = False
+        self._heartbeat: _Heartbeat | None = None
 
     def work(self, burst: bool = False, *args: Any, **kwargs: Any) -> bool:
         self._burst = burst
@@ -183,6 +232,10 @@ class SendWorker(_StopWhenAsked, _AppContextMixin, SimpleWorker):
             for _, thread in self._siblings:
                 thread.join()
             self._siblings = []
+            if self._heartbeat is not None:
+                self._heartbeat.stopped.set()
+                self._heartbeat.join()
+                self._heartbeat = None
 
     def _install_signal_handlers(self) -> None:
         """Called by ``work`` after the scheduler process is forked: start the threads now."""
@@ -194,3 +247,6 @@ class SendWorker(_StopWhenAsked, _AppContextMixin, SimpleWorker):
                                       name=f"rq-send-{n + 1}", daemon=True)
             thread.start()
             self._siblings.append((sibling, thread))
+        beating: list[_BusyWith] = [self, *(sibling for sibling, _ in self._siblings)]
+        self._heartbeat = _Heartbeat(beating, float(self.job_monitoring_interval))
+        self._heartbeat.start()

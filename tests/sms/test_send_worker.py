@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import timedelta
 
 from rq.job import Job
 from sqlalchemy import func, select
@@ -16,7 +17,7 @@ from sqlalchemy import func, select
 from core.models import Event, OutboundMessage
 from core.notify import queue_sms
 from infra import kv
-from sms.jobs import enqueue_messages, job_id
+from sms.jobs import enqueue_messages, job_id, sweep_queued_messages
 from tests.sms.conftest import AT_URL, at_reply
 from web.worker import SendWorker
 
@@ -95,3 +96,39 @@ def test_a_running_send_worker_stops_when_asked_with_all_its_threads(app, sessio
     worker.work(burst=False, logging_level="WARNING")  # returns only once every thread stopped
     assert not any(t.name.startswith("rq-send-") for t in threading.enumerate())
     assert len(ids) == 5
+
+
+def test_a_send_blocked_past_the_sweepers_grace_keeps_its_heartbeat(app, session, at_api,
+                                                                    monkeypatch) -> None:
+    """A thread waiting on the provider beats for its job, so the sweeper leaves it alone.
+
+    With one heartbeat a second the sweeper gives a started job 3 s; both sends (the main
+    thread's and a sibling's) are held for longer than that before the sweep.
+    """
+    monkeypatch.setitem(app.config, "WORKER_HEARTBEAT", 1)
+    release, waiting = threading.Event(), threading.Semaphore(0)
+
+    def held(request):
+        waiting.release()
+        release.wait(20)
+        return 201, {"Content-Type": "application/json"}, json.dumps(
+            at_reply(number=_number(request.body)))
+
+    at_api.add_callback("POST", AT_URL, callback=held)
+    ids, swept = _queue_many(session, 2), []
+
+    def sweep_while_held() -> None:  # the worker owns the main thread (its signals)
+        try:
+            if waiting.acquire(timeout=20) and waiting.acquire(timeout=20):
+                time.sleep(4.5)  # past the 3 s grace
+                with app.app_context():
+                    swept.append(sweep_queued_messages(timedelta(0)))
+        finally:
+            release.set()
+
+    threading.Thread(target=sweep_while_held, daemon=True).start()
+    _burst(app, 2, monkeypatch)
+    assert swept == [0], "a live send looked abandoned (or no send began)"
+    session.expire_all()
+    assert [(m.status, m.attempts) for m in session.scalars(
+        select(OutboundMessage).where(OutboundMessage.id.in_(ids)))] == [("sent", 1)] * 2

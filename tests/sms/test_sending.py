@@ -146,6 +146,26 @@ def test_the_sweeper_resends_only_what_was_left_queued(app, session, run_jobs,
     assert _reload(session, fresh).status == "queued"
 
 
+def test_the_sweeper_resends_a_job_its_worker_took_but_never_started(app, session, run_jobs,
+                                                                    redis_client) -> None:
+    """A worker SIGKILLed just after taking a job leaves it "queued" off the queue (seen in
+    make chaos): rq's intermediate list, which rq itself cleans only every 10 minutes."""
+    from rq.intermediate_queue import IntermediateQueue
+
+    from infra import kv
+
+    msg = _queue(session)  # committed, so its job is in the queue
+    queue = kv.queue(app)
+    redis_client.lmove(queue.key, IntermediateQueue(queue.key, connection=queue.connection).key)
+    msg.created_at = utcnow() - timedelta(minutes=10)
+    session.commit()
+    with app.app_context():
+        assert sweep_queued_messages() == 1
+        assert sweep_queued_messages() == 0  # back in the queue: live again
+    run_jobs()
+    assert _reload(session, msg).status == "sent"
+
+
 def test_the_sweeper_handles_an_inbound_message_stored_but_not_handled(app, session,
                                                                        run_jobs) -> None:
     from core.models import Feedback, InboundMessage
