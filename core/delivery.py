@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from core.events import EventKind, record
 from core.models import OutboundMessage, utcnow
+from core.status import MessageStatus
 
-DELIVERED = "delivered"
-FAILED = "failed"
+DELIVERED = MessageStatus.DELIVERED
+FAILED = MessageStatus.FAILED
 OUTCOMES = frozenset({DELIVERED, FAILED})
 
 
@@ -37,14 +38,14 @@ def settle_delivery(session: Session, provider_id: str, outcome: str | None, sta
 def _record_report(session: Session, msg: OutboundMessage, outcome: str, status: str,
                    reason: str) -> None:
     """Settle the message on a final report; a repeat of the same report changes nothing."""
-    if outcome == DELIVERED and msg.status != "delivered":
-        msg.status, msg.delivered_at, msg.last_error = "delivered", utcnow(), None
-        kind = "sms_delivered"
-    elif outcome == FAILED and msg.status not in ("failed", "delivered"):
-        msg.status, msg.last_error = "failed", f"{status} {reason}".strip()[:1000]
-        kind = "sms_failed"
+    if outcome == DELIVERED and msg.status != DELIVERED:
+        msg.status, msg.delivered_at, msg.last_error = DELIVERED.value, utcnow(), None
+        kind = EventKind.SMS_DELIVERED
+    elif outcome == FAILED and msg.status not in (FAILED, DELIVERED):
+        msg.status, msg.last_error = FAILED.value, f"{status} {reason}".strip()[:1000]
+        kind = EventKind.SMS_FAILED
     else:
         return  # a duplicate, or a failure reported after the delivery
     if msg.feedback_id is not None:
-        record(session, msg.feedback_id, EventKind(kind), message_id=msg.id, status=status,
+        record(session, msg.feedback_id, kind, message_id=msg.id, status=status,
                reason=reason)
