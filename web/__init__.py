@@ -3,9 +3,9 @@
 Configuration is read once (:mod:`web.config`); core's policies built from it
 reach core one way, on the sessionmaker every request, job and command uses.
 
-Nothing here runs at import time; ``wsgi.py`` calls the factory. Blueprints are
-imported inside the factory so that channel modules (which may use
-``flask.current_app``) and this package never import each other at load time.
+Nothing here runs at import time; ``wsgi.py`` calls the factory. The arrows
+point down only (docs/architecture.md): this package imports the channels and
+``infra/``, and nothing below imports it, so every import can sit at the top.
 """
 
 from __future__ import annotations
@@ -14,8 +14,14 @@ from typing import Any
 
 from flask import Flask, current_app, redirect, url_for
 
-from infra import db, directory, kv, metrics
-from web import config, health
+import admin.views
+import open311.views
+import sms.views
+import ussd.views
+from infra import db, directory, edge, kv, metrics, security
+from sms.jobs import enqueue_messages
+from ussd import lean
+from web import cli, config, health, openapi, schedule, simulator, stats
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -27,15 +33,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     health.init_app(app)
     metrics.init_app(app)
     _register_blueprints(app)
-    from web import cli
-
     cli.init_app(app)
     return app
 
 
 def _sms_dispatcher(app: Flask) -> db.Dispatch:
     """Committed SMS ids go to rq (see :func:`sms.jobs.enqueue_messages`) on the app's queue."""
-    from sms.jobs import enqueue_messages
 
     def dispatch(ids: list[int]) -> None:
         enqueue_messages(kv.queue(app), ids)
@@ -45,14 +48,6 @@ def _sms_dispatcher(app: Flask) -> db.Dispatch:
 
 def _register_blueprints(app: Flask) -> None:
     """The edge and security first (their hooks wrap every other blueprint), then the channels."""
-    import admin.views
-    import open311.views
-    import sms.views
-    import ussd.views
-    from infra import edge, security
-    from ussd import lean
-    from web import openapi, schedule, simulator, stats
-
     lean.mount(app)  # first, so that security's ProxyFix (when on) wraps the lean hops too
     for module in (edge, security, ussd.views, sms.views, admin.views, simulator, open311.views,
                    openapi, stats, schedule):
@@ -62,7 +57,5 @@ def _register_blueprints(app: Flask) -> None:
 
 def _root() -> Any:
     """``/`` leads somewhere: the simulator on the embedded default, else the admin."""
-    from web import simulator
-
     target = "simulator.page" if simulator.is_mounted(current_app) else "admin.inbox"
     return redirect(url_for(target), 302)
