@@ -22,6 +22,7 @@ import pytest
 import redis
 from flask import Flask
 from sqlalchemy import MetaData, text
+from werkzeug.exceptions import HTTPException
 
 from core.institutions import SHIPPED_CSV, import_file
 from infra.migrate import upgrade
@@ -34,13 +35,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def endpoint_or_skip(app: Flask, path: str) -> None:
-    """Channels land one by one; a test of a channel not yet mounted is skipped, not failed."""
+def assert_mounted(app: Flask, path: str) -> None:
+    """Fail, never skip, when a channel's route is gone: a property test run against a 404
+    would hold nothing, and a removed route must show as a failure, not a quiet skip."""
     adapter = app.url_map.bind("localhost")
     try:
         adapter.match(path, method="POST")
-    except Exception:  # NotFound / MethodNotAllowed: the channel is not there yet
-        pytest.skip(f"{path} is not mounted yet")
+    except HTTPException as exc:  # NotFound / MethodNotAllowed
+        pytest.fail(f"POST {path} is not mounted: {exc.name}")
 
 
 class RedisServer:
