@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import redis
+from _pytest.nodeid import coerce_node_id
 from flask import Flask
 from sqlalchemy import MetaData, make_url, text
 from sqlalchemy.orm import Session
@@ -204,10 +206,21 @@ OWN_SERVERS = {"own_redis", "own_postgres", "fault_app", "fault_env"}
 ONE_WORKER_MODULES = {"test_replica", "test_sentinel"}  # a module-scoped pair of servers
 
 
+def _unique_nodeids(items: list[pytest.Item]) -> None:
+    """schemathesis gives each of its operations the one node id of the test function; xdist
+    keys tests by node id and would run one operation of twenty (silently, all "passed"), so
+    a shared id takes the item's own name (``test_x[POST /ussd/beem]``)."""
+    seen = Counter(item.nodeid for item in items)
+    for item in items:
+        if seen[item.nodeid] > 1:  # pytest 9 keeps the id in ``_id``; setup.cfg pins pytest<10
+            item._id = coerce_node_id(f"{item.nodeid.rpartition('::')[0]}::{item.name}")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under ``pytest -n --dist loadgroup``, tests that start servers of their own run on one
     worker: each worker would otherwise ``initdb`` its own PostgreSQL cluster (or start its
     own replica pair), doubling the heaviest set-up on a two-core machine. Serial: no effect."""
+    _unique_nodeids(items)
     for item in items:
         owner = getattr(item, "module", None)
         module = owner.__name__.rsplit(".", 1)[-1] if owner else ""
