@@ -1,8 +1,8 @@
 """Service levels: due dates counted in Tanzanian working days.
 
 Weekends and public holidays (the ``holidays`` library's Tanzania calendar)
-are skipped. Defaults follow DESIGN.md: complaints and inquiries are answered
-within 7 working days, everything else within 14; a transfer within 5.
+are skipped. Defaults are the README's "Service levels": complaints and inquiries are
+answered within 7 working days, everything else within 14; a transfer within 5.
 """
 
 from __future__ import annotations
