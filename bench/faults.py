@@ -35,7 +35,7 @@ from typing import Any
 import requests
 from sqlalchemy import func, select
 
-from bench import faults_servers as srv
+from bench import processes as srv
 from bench.report import Figure, Report
 from bench.settings import Settings
 
@@ -45,6 +45,7 @@ REFERENCE = re.compile(r"\b(\d{10})\b")
 # with my number, skip the name; then the send.
 WALK = ["1", "1", "1", None, "1", "1", "1"]
 SEND = "1"
+PORTS = "BENCH_FAULTS_PORTS"  # 21200-21299 unless set
 HOP_PATIENCE = 8.0              # seconds an aggregator retries a hop that got no answer
 CITIZEN_PATIENCE = 45.0         # seconds a citizen keeps redialling
 
@@ -71,42 +72,42 @@ class Cluster:
 
     def __init__(self, root: Path, web_workers: int, rq_workers: int) -> None:
         self.root, self.web_workers, self.rq_workers = root, web_workers, rq_workers
-        self.redis, self.pg = srv.Redis(root), srv.Postgres(root)
-        self.web_port = srv.free_port()
+        (root / "redis").mkdir()
+        self.redis = srv.RedisServer(root / "redis", srv.free_port(PORTS), options=(
+            "--appendonly", "yes", "--appendfsync", "everysec"))
+        self.pg = srv.PostgresServer(srv.free_port(PORTS), max_connections=200)
+        self.web_port = srv.free_port(PORTS)
         self.base = f"http://127.0.0.1:{self.web_port}"
-        self.web: Any = None
-        self.workers: list[Any] = []
+        self.web: srv.Process | None = None
+        self.workers: list[srv.Process] = []
         self.env: dict[str, str] = {}
 
     def start(self) -> Any:
         self.redis.start()
+        self.pg.init()
         self.pg.start()
         # A short heartbeat, so that the sweeper may tell a killed worker's job in seconds.
         self.env = srv.app_env(self.pg.url, self.redis.url, MREJESHO_WORKER_HEARTBEAT="2",
                                MREJESHO_SUBMISSIONS_PER_HOUR="1000")
         app = _app(self.pg.url, self.redis.url)
-        self.web = srv.spawn(srv.gunicorn_cmd(self.web_port, self.web_workers), self.env,
-                             self.root / "gunicorn.log")
+        self.web = srv.Process(srv.gunicorn_cmd(self.web_port, self.web_workers, "--log-level",
+                                                "warning"), self.env, self.root / "gunicorn.log")
+        self.web.start()
         self.workers = [self.spawn_worker(n) for n in range(self.rq_workers)]
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(self.base + "/healthz", timeout=2).status_code == 200:
-                    return app
-            except requests.RequestException:
-                time.sleep(0.2)
-        raise RuntimeError("gunicorn did not start: " + _tail(self.root / "gunicorn.log"))
+        self.web.wait_healthy(self.base)
+        return app
 
-    def spawn_worker(self, n: int) -> Any:
-        return srv.spawn(srv.worker_cmd(self.redis.url), self.env,
-                         self.root / f"worker-{n}.log")
+    def spawn_worker(self, n: int) -> srv.Process:
+        return srv.Process(srv.worker_cmd(self.redis.url), self.env,
+                           self.root / f"worker-{n}.log").start()
 
     def revive_workers(self) -> None:
         for n, proc in enumerate(self.workers):
-            if proc.poll() is not None:
+            if not proc.running():
                 self.workers[n] = self.spawn_worker(n)
 
     def kill_web_worker(self) -> None:
+        assert self.web is not None
         pids = srv.children(self.web.pid)
         if pids:
             os.kill(random.choice(pids), 9)
@@ -118,16 +119,19 @@ class Cluster:
 
     def kill_worker(self, down: float) -> None:
         n = random.randrange(len(self.workers))
-        srv.kill_tree(self.workers[n])
+        self.workers[n].kill_tree()
         time.sleep(down)
         self.workers[n] = self.spawn_worker(n)
 
     def stop(self) -> None:
         for proc in (self.web, *self.workers):
-            if proc is not None and proc.poll() is None:
-                srv.kill_tree(proc)
+            if proc is not None and proc.running():
+                proc.kill_tree()
         self.redis.kill()
-        self.pg.stop()
+        try:
+            self.pg.stop()
+        finally:
+            self.pg.remove()
 
 
 def _tail(path: Path) -> str:

@@ -64,7 +64,11 @@ def test_reminder_once_a_day_to_each_head_with_overdue(
     assert len(messages(session, "reminder")) == before
 
 
-def test_overdue_counts_feed_the_dashboard(clock, session, make_feedback) -> None:
+def test_overdue_counts_and_lists_feed_the_metrics_gauge_and_the_reminders(
+        clock, session, make_feedback) -> None:
+    """``overdue_counts`` is the ``mrejesho_overdue_feedback`` gauge of ``/metrics`` and
+    ``overdue_feedback`` what a head's daily reminder lists; the dashboard reads the tally
+    instead (``tests/core/test_tally.py``)."""
     fb = make_feedback()
     make_feedback(kind="opinion")
     tra = fb.institution_id

@@ -114,9 +114,9 @@ def test_sms_rate_runs_over_a_corpus() -> None:
 
 @pytest.mark.skipif(not (os.environ.get("DATABASE_URL") or "").startswith("postgres"),
                     reason="the COPY loader is for PostgreSQL")
-def test_loader_tops_up_a_postgresql_table(app: Flask) -> None:
+def test_loader_tops_up_a_postgresql_table(app: Flask, database_url: str) -> None:
     """Through the ``app`` fixture: the schema is migrated and the rows are cleaned after."""
-    url = os.environ["DATABASE_URL"]
+    url = database_url  # under xdist, this worker's own database
     result = loader.load(url, 30, progress=False)
     assert result["rows"] == 30
     assert loader.load(url, 30, progress=False)["loaded"] == 0

@@ -16,6 +16,17 @@ from core.services import Submission, insert_with_reference, submit_feedback
 SAMPLE = [new_reference() for _ in range(300)] + ["1000000000"[:9] + str(damm_digit("100000000"))]
 
 
+def _seeded(count: int) -> list[str]:
+    """References drawn as :func:`new_reference` draws them, from a fixed seed: every xdist
+    worker must collect the same parameters, and a failing one can be run again."""
+    rng = random.Random(15)
+    bodies = [str(rng.randrange(10 ** (LENGTH - 2), 10 ** (LENGTH - 1))) for _ in range(count)]
+    return [body + str(damm_digit(body)) for body in bodies]
+
+
+CHECKED = _seeded(99) + SAMPLE[-1:]
+
+
 def test_fresh_references_are_ten_digits_that_check() -> None:
     for ref in SAMPLE:
         assert len(ref) == LENGTH and ref[0] != "0"
@@ -28,7 +39,7 @@ def test_references_are_not_sequential() -> None:
     assert len(set(refs)) == 1000 and len(gaps) > 900
 
 
-@pytest.mark.parametrize("ref", SAMPLE[:100])
+@pytest.mark.parametrize("ref", CHECKED)
 def test_every_single_digit_error_is_caught(ref: str) -> None:
     for pos in range(LENGTH):
         for digit in "0123456789":
@@ -37,7 +48,7 @@ def test_every_single_digit_error_is_caught(ref: str) -> None:
                     parse_reference(ref[:pos] + digit + ref[pos + 1:])
 
 
-@pytest.mark.parametrize("ref", SAMPLE[:100])
+@pytest.mark.parametrize("ref", CHECKED)
 def test_every_adjacent_transposition_is_caught(ref: str) -> None:
     for pos in range(LENGTH - 1):
         if ref[pos] != ref[pos + 1]:

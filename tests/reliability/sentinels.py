@@ -11,7 +11,7 @@ from pathlib import Path
 import redis
 from redis.sentinel import MasterNotFoundError, Sentinel
 
-from tests.reliability.conftest import free_port
+from bench.processes import free_port
 
 MASTER = "mymaster"
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.models import InboundMessage, OutboundMessage
-from tests.reliability.conftest import endpoint_or_skip
+from tests.reliability.conftest import assert_mounted
 from tests.reliability.phone import SUBMIT, Phone, counts
 
 
@@ -40,7 +40,7 @@ def _count(app, model, *where) -> int:
 
 def test_concurrent_retries_of_the_submit_hop_make_one_feedback(fault_env) -> None:
     app = fault_env["app"]
-    endpoint_or_skip(app, "/ussd/africastalking")
+    assert_mounted(app, "/ussd/africastalking")
     phone = Phone(app.test_client())
     phone.dial()
     for value in SUBMIT:
@@ -54,7 +54,7 @@ def test_concurrent_retries_of_the_submit_hop_make_one_feedback(fault_env) -> No
 
 def test_duplicate_end_of_session_notices_send_one_sms(fault_env) -> None:
     app = fault_env["app"]
-    endpoint_or_skip(app, "/ussd/africastalking/events")
+    assert_mounted(app, "/ussd/africastalking/events")
     phone = Phone(app.test_client())
     phone.dial()
     for value in SUBMIT[:5]:
@@ -76,7 +76,7 @@ INBOUND = {"from": "+255712345678", "to": "15200", "text": "LALAMIKO TRA: Nimesu
 
 def test_duplicate_inbound_sms_is_stored_and_handled_once(fault_env) -> None:
     app = fault_env["app"]
-    endpoint_or_skip(app, "/sms/africastalking/inbound")
+    assert_mounted(app, "/sms/africastalking/inbound")
 
     def post() -> int:
         return int(app.test_client().post("/sms/africastalking/inbound",
@@ -91,7 +91,7 @@ def test_duplicate_inbound_sms_is_stored_and_handled_once(fault_env) -> None:
 @pytest.mark.parametrize("status", ["Success", "Failed"])
 def test_duplicate_delivery_reports_are_recorded_once(fault_env, status) -> None:
     app = fault_env["app"]
-    endpoint_or_skip(app, "/sms/africastalking/delivery")
+    assert_mounted(app, "/sms/africastalking/delivery")
     with app.extensions["db"].sessionmaker() as s:
         msg = OutboundMessage(phone="+255712345678", text="x", purpose="reference",
                               status="sent", provider_id="ATXid_dlr_1", attempts=1)
@@ -116,7 +116,7 @@ def test_duplicate_delivery_reports_are_recorded_once(fault_env, status) -> None
 
 def test_concurrent_beem_retries_of_the_submit_make_one_feedback(fault_env) -> None:
     app = fault_env["app"]
-    endpoint_or_skip(app, "/ussd/beem")
+    assert_mounted(app, "/ussd/beem")
 
     def beem(command: str, request_id: int, response: str) -> dict:
         resp = app.test_client().post("/ussd/beem", json={

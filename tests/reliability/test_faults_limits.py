@@ -18,7 +18,7 @@ from sqlalchemy import func, select, text
 from core.db import make_engine
 from core.models import Feedback, InboundMessage, OutboundMessage, Subscriber
 from core.services import Submission, submit_feedback
-from tests.reliability.conftest import endpoint_or_skip
+from tests.reliability.conftest import assert_mounted
 
 PHONE = "+255713000111"
 INBOUND = "/sms/africastalking/inbound"
@@ -72,7 +72,7 @@ def _count(app: Any, *where: Any, model: Any = Feedback) -> int:
 
 def test_24_sms_at_once_from_one_number_store_at_most_the_limit(fault_env, wait_until) -> None:
     app = fault_env["app"]
-    endpoint_or_skip(app, INBOUND)
+    assert_mounted(app, INBOUND)
     with app.extensions["db"].sessionmaker() as s:      # a number that has texted before
         s.add(Subscriber(phone=PHONE))
         s.commit()
@@ -90,7 +90,7 @@ def test_24_sms_at_once_from_one_number_store_at_most_the_limit(fault_env, wait_
 
 def test_two_first_sms_from_a_new_number_at_once_both_land(fault_env, wait_until) -> None:
     app = fault_env["app"]
-    endpoint_or_skip(app, INBOUND)
+    assert_mounted(app, INBOUND)
     statuses = _at_once(app, [_sms(1), _sms(2)], wait_until, waiters=2)
     assert statuses == [200, 200]
     assert _count(app) == 2
@@ -105,7 +105,7 @@ def _database_now(app: Any) -> Any:
 
 def test_a_host_a_day_ahead_dates_rows_by_the_database(fault_env) -> None:
     app = fault_env["app"]
-    endpoint_or_skip(app, INBOUND)
+    assert_mounted(app, INBOUND)
     before = _database_now(app)
     with time_machine.travel(before + timedelta(days=1), tick=True):
         assert app.test_client().post(INBOUND, data=_sms(1)).status_code == 200
@@ -122,7 +122,7 @@ def test_a_host_a_day_ahead_dates_rows_by_the_database(fault_env) -> None:
 
 def test_a_host_a_day_ahead_counts_the_same_window(fault_env) -> None:
     app = fault_env["app"]
-    endpoint_or_skip(app, INBOUND)
+    assert_mounted(app, INBOUND)
     with app.extensions["db"].sessionmaker() as s:      # ten this hour, from a right clock
         for _ in range(10):
             submit_feedback(s, Submission(kind="complaint", channel="sms",

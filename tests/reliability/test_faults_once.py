@@ -19,7 +19,7 @@ import requests
 from sqlalchemy import func, select, text
 
 from core.models import Feedback
-from tests.reliability.conftest import endpoint_or_skip
+from tests.reliability.conftest import assert_mounted
 from tests.reliability.phone import SUBMIT, Phone, counts
 from tests.reliability.web_server import TOKEN, Gunicorn, HttpClient
 
@@ -81,7 +81,7 @@ def gunicorn(fault_app, own_postgres, own_redis, tmp_path_factory) -> Iterator[G
 def killed_after_commit(fault_env, gunicorn, wait_until) -> Iterator[Phone]:
     """A phone whose submit committed and whose worker was SIGKILLed before the save."""
     app = fault_env["app"]
-    endpoint_or_skip(app, "/ussd/africastalking")
+    assert_mounted(app, "/ussd/africastalking")
     rd = redis.Redis.from_url(fault_env["redis"].url)
     phone = Phone(HttpClient(gunicorn.url), token=TOKEN)
     _to_confirm(phone)
@@ -133,7 +133,7 @@ def test_redial_after_a_worker_killed_past_the_commit_gets_the_first_reference(
 def test_redis_refusing_writes_at_the_save_tells_the_reference_and_stores_once(
         fault_env, wait_until) -> None:
     app = fault_env["app"]
-    endpoint_or_skip(app, "/ussd/africastalking")
+    assert_mounted(app, "/ussd/africastalking")
     rd = redis.Redis.from_url(fault_env["redis"].url)
     phone = Phone(app.test_client())
     _to_confirm(phone)

@@ -76,10 +76,10 @@ INBOUND = {"from": "+255712345678", "to": "15200", "id": "ATXid_fault_1",
 
 
 def test_inbound_sms_while_postgres_is_down_is_refused_then_taken_once(fault_env) -> None:
-    from tests.reliability.conftest import endpoint_or_skip
+    from tests.reliability.conftest import assert_mounted
 
     app, pg = fault_env["app"], fault_env["pg"]
-    endpoint_or_skip(app, "/sms/africastalking/inbound")
+    assert_mounted(app, "/sms/africastalking/inbound")
     client = app.test_client()
     pg.stop()
     try:
@@ -94,10 +94,10 @@ def test_inbound_sms_while_postgres_is_down_is_refused_then_taken_once(fault_env
 
 def test_inbound_sms_while_redis_is_down_is_stored_and_answered_later(fault_env) -> None:
     from core.models import InboundMessage
-    from tests.reliability.conftest import endpoint_or_skip
+    from tests.reliability.conftest import assert_mounted
 
     app, rd = fault_env["app"], fault_env["redis"]
-    endpoint_or_skip(app, "/sms/africastalking/inbound")
+    assert_mounted(app, "/sms/africastalking/inbound")
     rd.stop()
     try:
         resp = app.test_client().post("/sms/africastalking/inbound", data=INBOUND)

@@ -6,13 +6,13 @@ import re
 
 import pytest
 
-from tests.reliability.conftest import endpoint_or_skip
+from tests.reliability.conftest import assert_mounted
 from tests.reliability.phone import SUBMIT, Phone, counts
 
 
 @pytest.fixture
 def phone(fault_env) -> Phone:
-    endpoint_or_skip(fault_env["app"], "/ussd/africastalking")
+    assert_mounted(fault_env["app"], "/ussd/africastalking")
     return Phone(fault_env["app"].test_client())
 
 

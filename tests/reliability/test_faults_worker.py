@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -16,7 +14,7 @@ from core.models import OutboundMessage
 from core.services import Submission, submit_feedback
 from infra.kv import QUEUE_NAME
 from sms.jobs import job_id, send_message, sweep_queued_messages
-from tests.reliability.test_worker_killed import _blocked_on_lock, _children, _worker
+from tests.reliability.test_worker_killed import _blocked_on_lock, _worker
 
 
 def _submit(app, phone: str = "0712345678") -> int:
@@ -38,15 +36,6 @@ def _status(app, message_id: int) -> str:
 def _urls(fault_env) -> dict[str, str]:
     return {"DATABASE_URL": fault_env["pg"].url, "REDIS_URL": fault_env["redis"].url,
             "MREJESHO_WORKER_HEARTBEAT": "1"}
-
-
-def _kill(worker) -> None:
-    for pid in [*_children(worker.pid), worker.pid]:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    worker.wait(10)
 
 
 def _make_old(app, message_id: int) -> None:
@@ -79,7 +68,7 @@ def test_the_worker_waits_out_a_redis_outage_mid_job_and_carries_on(
         wait_until(lambda: _status(app, second) == "sent", timeout=60)
         assert worker.poll() is None
     finally:
-        _kill(worker)
+        worker.kill_tree()
     with app.extensions["db"].sessionmaker() as s:
         assert s.scalar(select(OutboundMessage.attempts).where(OutboundMessage.id == first)) == 1
 
@@ -105,7 +94,7 @@ def test_the_sweeper_revives_the_job_of_a_killed_worker_not_of_a_live_one(
                 assert sweep_queued_messages() == 0
             assert job_id(message) not in queue.job_ids
         finally:
-            _kill(worker)                                  # and the horse with it
+            worker.kill_tree()                                  # and the horse with it
         time.sleep(3.5)                                    # three heartbeats missed
         with app.app_context():
             assert sweep_queued_messages() == 1

@@ -11,31 +11,16 @@ import logging
 import os
 import re
 import shlex
-import signal
-import socket
-import subprocess
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
+from bench.processes import ROOT, Process, app_env, free_port
+
 TOKEN = "tok-7f3c9a1be2d44c0f9a8b"
-
-
-def _port() -> int:
-    for port in range(21300, 21400):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 21300-21399")
 
 
 def _procfile_web() -> str:
@@ -69,24 +54,16 @@ def _post(url: str, form: dict[str, str]) -> int:
 
 
 def test_the_procfile_web_server_never_logs_the_token(app, tmp_path) -> None:
-    port = _port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MREJESHO_")}
-    env.update(PORT=str(port), WEB_CONCURRENCY="1", SECRET_KEY="k" * 40,
-               DATABASE_URL=app.config["DATABASE_URL"], REDIS_URL=app.config["REDIS_URL"],
-               MREJESHO_CALLBACK_TOKEN=TOKEN, MREJESHO_SMS_DISPATCH="false",
-               PATH=f"{ROOT / '.venv' / 'bin'}:{env.get('PATH', '')}")
+    port = free_port("MREJESHO_TEST_PORTS")
+    env = app_env(app.config["DATABASE_URL"], app.config["REDIS_URL"], drop=("MREJESHO_",),
+                  PORT=str(port), WEB_CONCURRENCY="1", MREJESHO_CALLBACK_TOKEN=TOKEN,
+                  MREJESHO_SMS_DISPATCH="false",
+                  PATH=f"{ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}")
     log = tmp_path / "web.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(["sh", "-c", "exec " + _procfile_web()], cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = Process(["sh", "-c", "exec " + _procfile_web()], env, log)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
-            try:
-                requests.get(base + "/healthz", timeout=5)
-                break
-            except (requests.ConnectionError, requests.Timeout):
-                time.sleep(0.1)
+        proc.start().wait_healthy(base)
         hop = {"sessionId": "log-1", "serviceCode": "*152*00#", "phoneNumber": "+255712345678",
                "networkCode": "63902", "text": ""}
         assert _post(f"{base}/ussd/africastalking?token={TOKEN}", hop) == 200
@@ -94,8 +71,7 @@ def test_the_procfile_web_server_never_logs_the_token(app, tmp_path) -> None:
         assert _post(f"{base}/sms/africastalking/delivery?token={TOKEN}", {"id": "x"}) == 400
         requests.get(f"{base}/nowhere?token={TOKEN}", timeout=5)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(20)
+        proc.stop()
     written = log.read_text(errors="replace")
     if _access_log_on(_procfile_web()):  # the access log is on: it logged these requests
         assert "/ussd/africastalking" in written, written[-2000:]

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from core.models import Feedback, InboundMessage
-from tests.reliability.conftest import endpoint_or_skip
+from tests.reliability.conftest import assert_mounted
 from tests.reliability.phone import SUBMIT, Phone
 
 # Bad input that broke something once: NUL, non-ASCII digits (isdigit() is True, ASCII
@@ -64,7 +64,7 @@ def sane(resp, path: str) -> None:
 
 @pytest.mark.parametrize("path", FORM_ENDPOINTS)
 def test_any_form_at_a_form_callback(app, client, path) -> None:
-    endpoint_or_skip(app, path)
+    assert_mounted(app, path)
 
     @SETTINGS
     @given(form=FORMS)
@@ -79,7 +79,7 @@ def test_any_form_at_a_form_callback(app, client, path) -> None:
                                    "multipart/form-data; boundary=x", "text/plain; charset=utf-7",
                                    "application/x-www-form-urlencoded; charset=latin-1"])
 def test_any_bytes_at_every_callback(app, client, path, ctype) -> None:
-    endpoint_or_skip(app, path)
+    assert_mounted(app, path)
 
     @settings(SETTINGS, max_examples=25)
     @given(raw=RAW)
@@ -90,7 +90,7 @@ def test_any_bytes_at_every_callback(app, client, path, ctype) -> None:
 
 
 def test_any_json_at_beem(app, client) -> None:
-    endpoint_or_skip(app, "/ussd/beem")
+    assert_mounted(app, "/ussd/beem")
 
     @SETTINGS
     @given(body=BEEM | JSON)
@@ -106,7 +106,7 @@ def test_any_json_at_beem(app, client) -> None:
 
 @pytest.mark.parametrize("path", FORM_ENDPOINTS + ["/ussd/beem"])
 def test_a_wrong_or_missing_token_is_refused_and_changes_nothing(app, client, path) -> None:
-    endpoint_or_skip(app, path)
+    assert_mounted(app, path)
     app.config["CALLBACK_TOKEN"] = "s3cret-token"
     try:
         form = {"sessionId": "tok", "phoneNumber": "+255712345678", "text": "",
@@ -128,7 +128,7 @@ DESCRIPTIONS = st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=
 
 
 def test_what_a_citizen_types_is_stored_as_it_arrived(app) -> None:
-    endpoint_or_skip(app, "/ussd/africastalking")
+    assert_mounted(app, "/ussd/africastalking")
     numbers = iter(range(10_000, 99_999))
 
     @settings(SETTINGS, max_examples=30)
@@ -251,7 +251,7 @@ def test_any_login_form(app, client, monkeypatch) -> None:
 
 
 def test_deep_json_at_beem(app, client) -> None:
-    endpoint_or_skip(app, "/ussd/beem")
+    assert_mounted(app, "/ussd/beem")
 
     @settings(SETTINGS, max_examples=20)
     @given(body=DEEP)

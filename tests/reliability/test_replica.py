@@ -7,7 +7,6 @@ two differ, so each page shows by what it lists which server it read.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +16,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import create_engine, text
 
+from bench.processes import PostgresServer, pg_bin
 from core.db import make_engine, make_sessionmaker, normalise_url
 from core.institutions import SHIPPED_CSV, import_file
 from core.models import Feedback
@@ -24,7 +24,6 @@ from core.officers import create_officer
 from core.services import Submission, submit_feedback
 from infra.migrate import upgrade
 from tests.conftest import PASSWORD
-from tests.reliability.conftest import PostgresServer, _pg_bin
 from web import create_app
 
 REQUESTS = "/open311/v2/requests.json"
@@ -56,10 +55,9 @@ class Pair:
 
 @pytest.fixture(scope="module")
 def pair() -> Iterator[Pair]:
-    bindir = _pg_bin()
-    if bindir is None:
+    if pg_bin() is None:
         pytest.skip("no PostgreSQL server binaries (/usr/lib/postgresql/*/bin)")
-    primary, replica = PostgresServer(bindir), PostgresServer(bindir)
+    primary, replica = PostgresServer(), PostgresServer()
     try:
         primary.init()
         primary.start()
@@ -71,7 +69,7 @@ def pair() -> Iterator[Pair]:
                            role="admin", password=PASSWORD)
             s.commit()
         factory.kw["bind"].dispose()
-        replica._run("pg_basebackup", "-D", str(replica.data), "-h", "127.0.0.1", "-p",
+        replica.run("pg_basebackup", "-D", str(replica.data), "-h", "127.0.0.1", "-p",
                      str(primary.port), "-U", "postgres", "-X", "stream", "-R", "--no-sync")
         replica.start()
     except (subprocess.CalledProcessError, OSError, LookupError) as exc:
@@ -85,7 +83,7 @@ def pair() -> Iterator[Pair]:
             server.stop()
         except subprocess.CalledProcessError:
             pass
-        shutil.rmtree(server.root, ignore_errors=True)
+        server.remove()
 
 
 @pytest.fixture

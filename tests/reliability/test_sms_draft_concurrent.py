@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from tests.reliability.conftest import endpoint_or_skip
+from tests.reliability.conftest import assert_mounted
 from tests.reliability.phone import Phone, counts
 from tests.reliability.test_duplicates import concurrently
 
@@ -14,7 +14,7 @@ _ids = itertools.count(1)
 
 def test_concurrent_messages_with_one_code_make_one_feedback(fault_env) -> None:
     app = fault_env["app"]
-    endpoint_or_skip(app, "/sms/africastalking/inbound")
+    assert_mounted(app, "/sms/africastalking/inbound")
     phone = Phone(app.test_client())
     phone.dial()
     for value in ["9", "2", "1", "4", "1"]:          # complaint, the desk, by SMS

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import secrets
-import signal
-import subprocess
-import sys
 import time
 
 import pytest
@@ -16,36 +11,19 @@ from rq.job import Job
 from rq.registry import StartedJobRegistry
 from sqlalchemy import select, text
 
+from bench.processes import Process, app_env, worker_cmd
 from core.models import OutboundMessage
 from core.services import Submission, submit_feedback
 from infra.kv import QUEUE_NAME
 
 
 def _worker(env_urls: dict[str, str], burst: bool, log_path,
-            worker_class: str = "web.worker.SendWorker") -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MREJESHO_AT_")}
-    env.update(env_urls, SECRET_KEY=secrets.token_hex(24))
-    cmd = [sys.executable, "-m", "rq.cli", "worker", "-w", worker_class,
-           "--url", env_urls["REDIS_URL"], QUEUE_NAME]
-    if burst:
-        cmd.append("--burst")
-    with open(log_path, "wb") as log:  # the child keeps its own descriptor
-        return subprocess.Popen(cmd, env=env, start_new_session=True,
-                                stdout=log, stderr=subprocess.STDOUT)
-
-
-def _children(pid: int) -> list[int]:
-    """Processes whose parent is ``pid`` (rq's work-horse is forked and calls setsid)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
-                        found.append(int(entry))
-            except (OSError, ValueError, IndexError):
-                continue
-    return found
+            worker_class: str = "web.worker.SendWorker") -> Process:
+    """An rq worker of our own on the suite's servers, in a session of its own."""
+    env = app_env(env_urls["DATABASE_URL"], env_urls["REDIS_URL"], drop=("MREJESHO_AT_",))
+    env.update(env_urls)
+    return Process(worker_cmd(env_urls["REDIS_URL"], QUEUE_NAME, worker_class, burst), env,
+                   log_path).start()
 
 
 def _blocked_on_lock(engine) -> bool:
@@ -79,13 +57,11 @@ def test_sigkilled_worker_job_is_retried_and_sends_once(fault_env, wait_until, t
             try:
                 wait_until(lambda: _blocked_on_lock(engine), timeout=30)
             except AssertionError:
-                worker.kill()
+                worker.kill_tree()
                 raise AssertionError((tmp_path / "w1.log").read_text()[-3000:]) from None
             assert Job.fetch(job_id, connection=conn_redis).get_status() == "started"
         finally:
-            for pid in [*_children(worker.pid), worker.pid]:  # the horse is in its own
-                os.kill(pid, signal.SIGKILL)                  # process group: kill it too
-            worker.wait(10)
+            worker.kill_tree()  # the horse is in its own process group: killed too
         locker.rollback()
     time.sleep(0.5)
     # Fast-forward past the dead worker's heartbeat: rq's own maintenance requeues it.

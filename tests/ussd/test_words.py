@@ -108,7 +108,8 @@ def test_tracking_an_escalated_item_says_so(at, session) -> None:
 
 
 def test_paging_the_text_and_asking_once_touch_no_database(app, at) -> None:
-    """The new screens are navigation: Redis only, no SQL on the hop (STYLE.md, habit 16)."""
+    """The new screens are navigation: Redis only, no SQL on the hop (README, USSD: "navigation
+    hops never query the database")."""
     from sqlalchemy import event
 
     s = at()

@@ -6,24 +6,18 @@ one from a real gunicorn with two workers sharing ``PROMETHEUS_MULTIPROC_DIR``.
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from bench.processes import Process, app_env, free_port, gunicorn_cmd
 from tests.admin.conftest import login  # noqa: F401 - the fixture
 from tests.reliability.phone import SUBMIT, Phone
 from web import create_app
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "scrape-token-for-tests"
 CALLBACK = "a-callback-token-for-tests"
 
@@ -81,7 +75,7 @@ def test_a_walk_its_sms_and_the_queue_are_counted(app, client, token, run_jobs) 
 
 def test_redis_down_is_counted_and_shown(database_url) -> None:
     down = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test",
-                       "REDIS_URL": f"redis://127.0.0.1:{_free_port()}/0",  # nothing listens
+                       "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens
                        "METRICS_TOKEN": TOKEN})
     client = down.test_client()
     assert Phone(client, "+255714000002").dial().startswith("END ")    # the apology
@@ -91,34 +85,16 @@ def test_redis_down_is_counted_and_shown(database_url) -> None:
     down.extensions["db"].engine.dispose()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_gunicorn_workers_are_summed_in_multiprocess_mode(app, database_url, redis_url,
                                                           tmp_path) -> None:
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
-           "SECRET_KEY": "a-test-secret-not-a-default", "MREJESHO_METRICS_TOKEN": TOKEN,
-           "MREJESHO_SMS_DISPATCH": "false", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
-           "MREJESHO_CALLBACK_TOKEN": CALLBACK}  # production refuses to start without one
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--bind",
-         f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    port = free_port()
+    env = app_env(database_url, redis_url, MREJESHO_METRICS_TOKEN=TOKEN,
+                  MREJESHO_SMS_DISPATCH="false", PROMETHEUS_MULTIPROC_DIR=str(tmp_path),
+                  MREJESHO_CALLBACK_TOKEN=CALLBACK)  # production refuses to start without one
+    server = Process(gunicorn_cmd(port, 2), env, tmp_path / "gunicorn.log")
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(base + "/healthz", timeout=5).ok:
-                    break
-            except requests.RequestException:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, "gunicorn did not start"
-            time.sleep(0.2)
+        server.start().wait_healthy(base)
         hops = 40
         for n in range(hops):                            # spread over both workers
             requests.post(base + f"/ussd/africastalking?token={CALLBACK}", data={
@@ -133,5 +109,4 @@ def test_gunicorn_workers_are_summed_in_multiprocess_mode(app, database_url, red
         assert found[("mrejesho_ussd_hop_seconds_count", (("screen", "CON"),))] == hops
         assert len(pids) == 2, pids                      # two workers' files, one sum
     finally:
-        server.terminate()
-        server.wait(20)
+        server.stop()
