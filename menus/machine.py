@@ -43,9 +43,8 @@ TEXT_NODES = frozenset({"search", "desc", "name", "track", "appeal", "reason"})
 # "0" here would throw away what the citizen wrote: it asks once first.
 ASK_BEFORE_BACK = frozenset({"desc_more"})
 GROUPS = {"1": "ministry", "2": "agency"}
-# Sema na Kiongozi (issue 16): home item 9, then the level. A ministry is chosen from the
-# ministries' list; a regional or district commissioner from runs of regions (screen 3), a
-# run's regions (4) and, for a district, the region's one page of DC offices (5).
+# Sema na Kiongozi (issue 16): home item 9, the level, then the ministries' list, or runs of
+# regions (3), a run's regions (4) and, for a district, the region's DC offices (5).
 LEADER_ITEM = "9"
 LEADER_LEVELS = {"1": "national", "2": "regional", "3": "district"}
 BY_REGION = frozenset({"regional", "district"})
@@ -227,7 +226,7 @@ class Menu:
         if index is None:
             return self._again(state, texts.INVALID_CHOICE)
         leader = state.draft.leader if state.draft is not None else ""
-        if leader in BY_REGION and state.arg.startswith("R:"):
+        if leader in BY_REGION and state.arg[:2] in ("R:", "b:", "g:"):  # b:, g: a kept draft
             return self._leader_region(state, codes[index])
         opens = self.renderer.chooser.opens(state.arg, codes[index])
         if opens:
@@ -235,8 +234,7 @@ class Menu:
         return self._chosen(state, codes[index])
 
     def _leader_region(self, state: State, region: str) -> tuple[State, Screen]:
-        """A region picked for a leader: the regional commissioner's office itself (a region's
-        code is its secretariat's), or the region's page of district commissioners' offices."""
+        """The regional commissioner's office (a region's code), or the region's DC offices."""
         assert state.draft is not None
         if state.draft.leader == "district":
             return self._go(state, "list", 0, "d:" + region)
