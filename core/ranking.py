@@ -22,7 +22,6 @@ institution of at most a few thousand rows, whatever the table's size.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -31,6 +30,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import directives
+from core.answer_time import AnswerTimes, first_answer_times
+from core.answer_time import histogram_median as histogram_median  # named here for callers
 from core.errors import UnknownInstitution
 from core.models import Directive, Feedback, Institution, Officer, utcnow
 from core.models import FeedbackTally as T
@@ -53,9 +54,8 @@ class Figures:
     answer_seconds: float = 0.0
     rating_sum: int = 0
     rating_n: int = 0
-    first_answers: int = 0      # first answers to the window's feedback (from the rows)
-    on_time: int = 0            # of those, given by the due time
-    answer_days: Counter[int] = field(default_factory=Counter)  # working days -> how many
+    # First answers to the window's feedback (from the rows): core.answer_time's figures.
+    answers: AnswerTimes = field(default_factory=AnswerTimes)
 
     def add(self, other: Figures) -> None:
         for name in self.__dataclass_fields__:
@@ -78,28 +78,20 @@ class Figures:
         return self.rating_sum / self.rating_n if self.rating_n else None
 
     @property
+    def first_answers(self) -> int:
+        return self.answers.first_answers
+
+    @property
+    def on_time(self) -> int:
+        return self.answers.on_time
+
+    @property
     def on_time_share(self) -> float | None:
-        return self.on_time / self.first_answers if self.first_answers else None
+        return self.answers.on_time_share
 
     @property
     def median_days(self) -> float | None:
-        return histogram_median(self.answer_days)
-
-
-def histogram_median(counts: Counter[int]) -> float | None:
-    """The median of the values ``counts`` holds (the mean of the middle two when even)."""
-    total = sum(counts.values())
-    if not total:
-        return None
-    wanted = ((total - 1) // 2, total // 2)   # positions of the middle value(s), from 0
-    found: list[int] = []
-    seen = 0
-    for value in sorted(counts):
-        seen += counts[value]
-        found += [value for position in wanted[len(found):] if position < seen]
-        if len(found) == 2:
-            break
-    return (found[0] + found[1]) / 2
+        return self.answers.median_days
 
 
 @dataclass
@@ -168,30 +160,19 @@ def _window_start(since: date) -> datetime:
 
 def _first_answers(session: Session, since: date, at: Callable[[int], Figures]) -> None:
     """Each institution's histogram of working days to a first answer, and how many on time."""
-    for inst, days, on_time, n in session.execute(select(
-            Feedback.institution_id, Feedback.answer_days, Feedback.on_time, func.count())
-            .where(Feedback.answer_days.is_not(None),
-                   Feedback.created_at >= _window_start(since))
-            .group_by(Feedback.institution_id, Feedback.answer_days, Feedback.on_time)):
-        f = at(inst)
-        f.first_answers += int(n)
-        f.on_time += int(n) if on_time else 0
-        f.answer_days[int(days or 0)] += int(n)
+    for inst, times in first_answer_times(session, Feedback.created_at >= _window_start(since),
+                                          by=Feedback.institution_id).items():
+        at(inst).answers = times
 
 
 def slowest_kinds(session: Session, institution_ids: set[int] | None, since: date,
                   ) -> list[tuple[str, float, int]]:
     """(kind, median working days to a first answer, answers) in the scope, slowest first."""
-    stmt = (select(Feedback.kind, Feedback.answer_days, func.count())
-            .where(Feedback.answer_days.is_not(None),
-                   Feedback.created_at >= _window_start(since))
-            .group_by(Feedback.kind, Feedback.answer_days))
+    where = [Feedback.created_at >= _window_start(since)]
     if institution_ids is not None:
-        stmt = stmt.where(Feedback.institution_id.in_(institution_ids))
-    by_kind: dict[str, Counter[int]] = {}
-    for kind, days, n in session.execute(stmt):
-        by_kind.setdefault(kind, Counter())[int(days or 0)] += int(n)
-    rows = [(kind, histogram_median(c) or 0.0, sum(c.values())) for kind, c in by_kind.items()]
+        where.append(Feedback.institution_id.in_(institution_ids))
+    by_kind = first_answer_times(session, *where, by=Feedback.kind)
+    rows = [(kind, t.median_days or 0.0, t.first_answers) for kind, t in by_kind.items()]
     return sorted(rows, key=lambda r: (-r[1], -r[2], r[0]))
 
 

@@ -22,11 +22,12 @@ from core.labels import label
 FIGURES = (
     ("received", N_("Received")), ("answered", N_("Answered")),
     ("answered_on_time", N_("Answered on time")), ("on_time_rate", N_("Share on time")),
-    ("median_days_to_answer", N_("Median days to answer")), ("appeals", N_("Appealed")),
+    ("median_days_to_answer", N_("Median working days")), ("appeals", N_("Appealed")),
     ("rating", N_("Average rating")), ("ratings", N_("Ratings")),
 )
 RANKING = (("open", N_("Open")), ("overdue", N_("Overdue")),
            ("received_90_days", N_("Received")), ("days_to_answer", N_("Days to answer")),
+           ("on_time_share", N_("Share on time")), ("median_days", N_("Median working days")),
            ("rating", N_("Rating")))
 
 

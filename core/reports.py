@@ -3,9 +3,11 @@
 A scope is the whole country or an institution with everything below it (a
 region with its councils, a ministry with its agencies, one council). A report
 counts the feedback *received* in its period by kind and by status now, how
-much was answered and how much of that on time (by the due date then in force),
-the median days to an answer, appeals and ratings, the directives given and
-done, with the ranking and the weekly trend of :mod:`core.ranking`.
+much was answered, how many first answers came on time (by the due date then in
+force) and their median working days (:mod:`core.answer_time`, the figures the
+leaders' board and the public statistics page show), appeals and ratings, the
+directives given and done, with the ranking and the weekly trend of
+:mod:`core.ranking`.
 
 Only counts, shares and institution names are kept: no phone number, no name
 and no text of any feedback ever enters a report, so a report can be handed
@@ -17,7 +19,6 @@ duplicates.
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from core import ranking
+from core.answer_time import AnswerTimes, first_answer_times
 from core.directives import DirectiveStatus
 from core.models import Directive, Feedback, Institution, Report, utcnow
 from core.scope import subtree_ids
@@ -75,20 +77,17 @@ def figures(session: Session, scope: Institution | None, period: Period) -> dict
         select(Feedback.kind, func.count()).where(*where).group_by(Feedback.kind))}
     by_status = {s: int(n) for s, n in session.execute(
         select(Feedback.status, func.count()).where(*where).group_by(Feedback.status))}
-    answered: list[tuple[datetime, datetime, datetime | None]] = [
-        (created, at, due) for created, at, due in session.execute(
-            select(Feedback.created_at, Feedback.answered_at, Feedback.due_at)
-            .where(*where, Feedback.answered_at.is_not(None))) if at is not None]
-    on_time = sum(1 for _, at, due in answered if due is None or at <= due)
-    days = [(at - created).total_seconds() / 86400 for created, at, _ in answered]
+    answered = session.scalar(select(func.count()).select_from(Feedback).where(
+        *where, Feedback.answered_at.is_not(None))) or 0
+    first = first_answer_times(session, *where).get(None, AnswerTimes())
     appeals, rating_avg, rating_n = session.execute(select(
         func.count(Feedback.appeal_institution_id), func.avg(Feedback.rating),
         func.count(Feedback.rating)).where(*where)).one()
     return {
         "received": sum(by_kind.values()), "by_kind": by_kind, "by_status": by_status,
-        "answered": len(answered), "answered_on_time": on_time,
-        "on_time_rate": round(on_time / len(answered), 4) if answered else None,
-        "median_days_to_answer": round(statistics.median(days), 2) if days else None,
+        "answered": int(answered), "first_answers": first.first_answers,
+        "answered_on_time": first.on_time, "on_time_rate": _round(first.on_time_share, 4),
+        "median_days_to_answer": first.median_days,
         "appeals": int(appeals or 0),
         "rating": round(float(rating_avg), 2) if rating_avg is not None else None,
         "ratings": int(rating_n or 0), "directives": _directives(session, ids, period),
@@ -123,6 +122,8 @@ def build(session: Session, scope: Institution | None, period: Period,
                      "open": r.figures.open, "overdue": r.figures.overdue,
                      "received_90_days": r.figures.received,
                      "days_to_answer": _round(r.figures.days_to_answer),
+                     "on_time_share": _round(r.figures.on_time_share, 4),
+                     "median_days": r.figures.median_days,
                      "rating": _round(r.figures.rating)} for r in board.rows],
         "trend": [{"week": m.isoformat(), "received": rec, "answered": ans}
                   for m, rec, ans in weeks if _moment(m) < _moment(period.end)],
@@ -133,8 +134,8 @@ def _institution(inst: Institution) -> dict[str, Any]:
     return {"code": inst.code, "name_sw": inst.name_sw, "name_en": inst.name_en}
 
 
-def _round(value: float | None) -> float | None:
-    return round(value, 2) if value is not None else None
+def _round(value: float | None, digits: int = 2) -> float | None:
+    return round(value, digits) if value is not None else None
 
 
 def keep(session: Session, scope: Institution | None, period: Period,

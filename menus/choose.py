@@ -8,16 +8,20 @@ its region's list (4, 5) away, a district commissioner's office the region's
 and agencies are a screen of letter ranges (3) and at most two pages of names
 (4, 5) away; typed letters find any of them (3, 4, 5). tests/menus/test_reach.py
 walks every row of the directory in both languages and holds the table to it.
+Sema na Kiongozi's regional and district levels show the same runs of regions on
+a screen of their own (3), then a run's regions (4) and, for a district
+commissioner, the region's one page of DC offices (5): 6 at most, walked too.
 
 List arguments (``State.arg`` of the ``list`` node):
 
     g:<group>        a whole group short enough for two pages
     b:<group>:<i>    the i-th letter range of a group (from the ``index`` node)
-    R:<i>            the i-th run of regions (from the group screen)
+    R:<i>            the i-th run of regions (from the group screen, or the ``regions``
+                     node of Sema na Kiongozi, where a region is the leader's office)
     c:<region>       a region's secretariat, its district commissioners (one item), then
                      its councils, place name first
     d:<region>       the district commissioners' offices of a region, by place: one page
-                     (also Sema na Kiongozi's district level, straight from a region list)
+                     (also Sema na Kiongozi's district level, straight from a run of regions)
     q:<letters>      what typed letters found
 """
 
@@ -41,6 +45,8 @@ WHOLE_TITLES = {"ministry": N_("Ministries"), "agency": N_("Agencies and departm
                 "regional_secretariat": N_("Regional secretariats")}
 DISTRICTS_ITEM = N_("DC offices")  # the district commissioners'
 DISTRICTS_TITLE = N_("DC offices, %(region)s:")
+LEADER_TITLES = {"regional": N_("Regional commissioner"),
+                 "district": N_("District commissioner")}
 INDEX_TITLES = {"ministry": N_("Ministries: first letters"),
                 "agency": N_("Agencies: first letters"),
                 "regional_secretariat": N_("Regions: first letters")}
@@ -163,6 +169,15 @@ class Chooser:
                         enumerate(self.region_runs(), FIRST_REGION_CHOICE)])
         return "\n".join([*lines, footer(lang, False)])
 
+    def regions_body(self, state: State) -> str:
+        """Sema na Kiongozi's runs of regions, numbered from 1, under the level's name."""
+        t = translator(state.lang)
+        level = state.draft.leader if state.draft is not None else ""
+        items = [f"{n} {run.label}" for n, run in enumerate(self.region_runs(), 1)]
+        return "\n".join([t._(LEADER_TITLES.get(level, INDEX_TITLES["regional_secretariat"])),
+                          t._(INDEX_TITLES["regional_secretariat"]), *_rows(items),
+                          footer(state.lang, False)])
+
     def index_body(self, state: State) -> str:
         t = translator(state.lang)
         title = t._(INDEX_TITLES.get(state.arg, INDEX_TITLES["agency"]))
@@ -181,4 +196,4 @@ def _fits(d: Directory, lang: str, group: str, start: int, stop: int) -> bool:
     return page_count(lang, title, labels) <= GROUP_PAGES
 
 
-__all__ = ["Chooser", "FIRST_REGION_CHOICE"]
+__all__ = ["LEADER_TITLES", "Chooser", "FIRST_REGION_CHOICE"]

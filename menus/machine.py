@@ -37,16 +37,17 @@ from menus.state import Draft, State, new_draft_key
 MAX_NAME = 40
 MAX_LETTERS = 20
 BY_SMS = "1"   # on the description prompt: the text will come by SMS (issue 21)
-FLOW = frozenset({"group", "index", "list", "search", "desc", "desc_more", "identity", "name",
-                  "confirm", "by_sms"})
+FLOW = frozenset({"group", "regions", "index", "list", "search", "desc", "desc_more",
+                  "identity", "name", "confirm", "by_sms"})
 TEXT_NODES = frozenset({"search", "desc", "name", "track", "appeal", "reason"})
 # "0" here would throw away what the citizen wrote: it asks once first.
 ASK_BEFORE_BACK = frozenset({"desc_more"})
 GROUPS = {"1": "ministry", "2": "agency"}
-# Sema na Kiongozi (issue 16): home item 9, then the level; the lists are the existing ones.
+# Sema na Kiongozi (issue 16): home item 9, the level, then the ministries' list, or runs of
+# regions (3), a run's regions (4) and, for a district, the region's DC offices (5).
 LEADER_ITEM = "9"
-LEADER_LEVELS = {"1": ("national", "ministry"), "2": ("regional", "regional_secretariat"),
-                 "3": ("district", "regional_secretariat")}
+LEADER_LEVELS = {"1": "national", "2": "regional", "3": "district"}
+BY_REGION = frozenset({"regional", "district"})
 LEADER_KIND = "complaint"
 
 
@@ -86,7 +87,7 @@ class Menu:
             "name": self._name, "confirm": self._confirm, "track": self._track,
             "appeal": self._appeal, "reason": self._reason, "lang": self._lang,
             "sure": self._sure, "answer": self._answer, "by_sms": self._by_sms,
-            "leader": self._leader}
+            "leader": self._leader, "regions": self._regions}
 
     # -- the machine ------------------------------------------------------------------
     def step(self, state: State, raw: str) -> tuple[State, Screen]:
@@ -174,9 +175,18 @@ class Menu:
         """Sema na Kiongozi: the level picks the list of leaders' offices to choose from."""
         if choice not in LEADER_LEVELS:
             return self._again(state, texts.INVALID_CHOICE)
-        level, group = LEADER_LEVELS[choice]
-        draft = Draft(kind=LEADER_KIND, key=new_draft_key(), leader=level)
-        return self._open_group(replace(state, draft=draft, offer=False), group)
+        level = LEADER_LEVELS[choice]
+        state = replace(state, draft=Draft(kind=LEADER_KIND, key=new_draft_key(), leader=level),
+                        offer=False)
+        return self._go(state, "regions") if level in BY_REGION else self._open_group(
+            state, "ministry")
+
+    def _regions(self, state: State, choice: str) -> tuple[State, Screen]:
+        """A run of regions, as the group screen's: one screen, whatever the language."""
+        run = int(choice) - 1 if choice.isdigit() else -1
+        if 0 <= run < len(self.renderer.chooser.region_runs()):
+            return self._go(state, "list", 0, f"R:{run}")
+        return self._again(state, texts.INVALID_CHOICE)
 
     def _open_group(self, state: State, group: str) -> tuple[State, Screen]:
         """A whole group's list where it fits two pages, else its screen of letter ranges."""
@@ -215,17 +225,20 @@ class Menu:
         index = pick(state.lang, title, labels, state.page, choice)
         if index is None:
             return self._again(state, texts.INVALID_CHOICE)
-        if self._to_districts(state):  # a region chosen: now its district offices
-            return self._go(state, "list", 0, "d:" + codes[index])
+        leader = state.draft.leader if state.draft is not None else ""
+        if leader in BY_REGION and state.arg[:2] in ("R:", "b:", "g:"):  # b:, g: a kept draft
+            return self._leader_region(state, codes[index])
         opens = self.renderer.chooser.opens(state.arg, codes[index])
         if opens:
             return self._go(state, "list", 0, opens)
         return self._chosen(state, codes[index])
 
-    def _to_districts(self, state: State) -> bool:
-        """Whether a region picked from this list leads on to its district commissioners."""
-        leader = state.draft.leader if state.draft is not None else ""
-        return leader == "district" and state.arg[2:].startswith("regional_secretariat")
+    def _leader_region(self, state: State, region: str) -> tuple[State, Screen]:
+        """The regional commissioner's office (a region's code), or the region's DC offices."""
+        assert state.draft is not None
+        if state.draft.leader == "district":
+            return self._go(state, "list", 0, "d:" + region)
+        return self._chosen(state, region)
 
     def _chosen(self, state: State, code: str) -> tuple[State, Screen]:
         assert state.draft is not None

@@ -11,7 +11,7 @@ from functools import lru_cache
 from core.directory import Directory
 from core.i18n import translator
 from menus import texts
-from menus.choose import Chooser
+from menus.choose import LEADER_TITLES, Chooser
 from menus.screens import (
     BODY_MAX,
     MAX_DESCRIPTION,
@@ -56,8 +56,8 @@ def static_body(lang: str, node: str) -> str:
         return "Lugha/Language\n1 Kiswahili\n2 English\n" + back
     if node == "leader":  # Sema na Kiongozi: which level of leader
         return "\n".join([t._("Speak to a leader"), "1 " + t._("Minister (ministry)"),
-                          "2 " + t._("Regional commissioner"),
-                          "3 " + t._("District commissioner"), back])
+                          "2 " + t._(LEADER_TITLES["regional"]),
+                          "3 " + t._(LEADER_TITLES["district"]), back])
     if node == "name":
         return t._("Write your name, or 1 to skip:") + "\n" + back
     raise KeyError(node)
@@ -86,6 +86,9 @@ class Renderer:
 
     def _index(self, state: State) -> str:
         return self.chooser.index_body(state)
+
+    def _regions(self, state: State) -> str:
+        return self.chooser.regions_body(state)
 
     def _resume(self, state: State) -> str:
         t, d = translator(state.lang), state.draft

@@ -14,8 +14,9 @@ from core.replies import render as render  # its renderer, named where the msgid
 
 KINDS, STATUSES = labels.KINDS, labels.STATUS_WORDS  # core's one table (core.labels)
 
-HELP = N_("Mrejesho: send COMPLAINT, SUGGESTION, INQUIRY, COMPLIMENT or OPINION, the "
-          "institution, ':' and your message. E.g. COMPLAINT TANESCO: no power. STATUS <ref>")
+# One SMS (160 GSM-7) in both languages, naming every kind and Sema na Kiongozi's keyword.
+HELP = N_("Mrejesho: send COMPLAINT, SUGGESTION, INQUIRY, COMPLIMENT, OPINION or LEADER, the "
+          "institution, ':', your message. E.g. COMPLAINT TANESCO: no power. STATUS <ref>")
 KEPT = N_("Message received. To send it as a complaint to the central desk reply YES within "
           "1 hour. Or send HELP to see how to write it.")
 NOTHING_TO_CONFIRM = N_("There is no message to confirm. Send HELP to see how to write one.")

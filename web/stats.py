@@ -31,6 +31,8 @@ def init_app(app: Flask) -> None:
 def _figures(f: ranking.Figures) -> dict[str, Any]:
     return {"open": f.open, "overdue": f.overdue, "received_90_days": f.received,
             "answered_90_days": f.answered, "days_to_answer": _round(f.days_to_answer),
+            # core.answer_time's, as the leaders' board and the reports give them
+            "on_time_share": _round(f.on_time_share), "median_days": f.median_days,
             "appeal_share": _round(f.appeal_share), "rating": _round(f.rating)}
 
 

@@ -25,7 +25,8 @@ import pytest
 
 from core.districts import DISTRICT_KIND, SHORT_PREFIX
 from core.gsm import is_gsm7
-from menus.machine import Menu
+from core.kiongozi import LEVELS
+from menus.machine import LEADER_ITEM, Menu
 from menus.screens import MORE, pages
 from menus.state import Draft, State, new_state
 
@@ -225,3 +226,55 @@ def test_no_screen_on_the_way_asks_only_to_go_on(menu: Menu, lang: str, words: l
             assert len(choices) >= 2, screen.body
     after_text = choices_seen[4 + len(words) - 1][0]  # "add more" or, when full, who sends
     assert after_text == ("desc_more" if len(words) == 1 else "identity")
+
+
+def by_leader_lists(menu: Menu, lang: str) -> dict[str, dict[str, int]]:
+    """Sema na Kiongozi: level -> office -> the fewest screens from the e-Mrejesho menu (1),
+    "9" (2) and the level (3) to the description prompt, by every numbered choice and ``98``."""
+    home, _ = start(lang)
+    found: dict[str, dict[str, int]] = {}
+    seen = {(home.frame, "")}
+    queue = deque([(home, 1)])
+    while queue:
+        state, screens = queue.popleft()
+        for choice in ([LEADER_ITEM] if state.node == "home" else CHOICES):
+            after, screen = menu.step(state, choice)
+            if screen.effect or screen.end or after.error:
+                continue
+            if after.node == "desc":
+                assert after.draft is not None and after.draft.leader, after
+                found.setdefault(after.draft.leader, {}).setdefault(
+                    after.draft.institution, screens + 1)
+                continue
+            frame = (after.frame, after.draft.leader if after.draft else "")
+            if after.node != "home" and frame not in seen:  # the levels share screens
+                seen.add(frame)
+                queue.append((after, screens + 1))
+    return found
+
+
+@pytest.fixture(scope="module")
+def leader_walk(menu: Menu) -> dict[str, dict[str, dict[str, int]]]:
+    return {lang: by_leader_lists(menu, lang) for lang in ("sw", "en")}
+
+
+def test_every_leaders_office_within_six_screens_by_sema_na_kiongozi(
+        menu: Menu, leader_walk: dict[str, dict[str, dict[str, int]]], capsys) -> None:
+    """Issue 16's path under issue 21's rule: every ministry, regional and district
+    commissioner's office, in both languages (7 and 8 screens to a DC's office before)."""
+    d = menu.directory
+    with capsys.disabled():
+        print("\nSema na Kiongozi: screens from the e-Mrejesho menu to the description prompt")
+        print(f"{'level':<12}{'offices':>9}{'sw worst / median':>20}{'en worst / median':>20}")
+        for level, kind in LEVELS.items():
+            offices = {c for c, e in d.entries.items() if e.kind == kind}
+            cells = []
+            for lang in ("sw", "en"):
+                counts = leader_walk[lang].get(level, {})
+                assert set(counts) == offices, (level, lang, offices ^ set(counts))
+                values = list(counts.values())
+                assert max(values) <= LIMIT, (level, lang, max(counts.items(), key=lambda kv:
+                                                               kv[1]))
+                cells.append(f"{max(values)} / {statistics.median(values):g}")
+            print(f"{level:<12}{len(offices):>9}" + "".join(f"{c:>20}" for c in cells))
+

@@ -158,3 +158,17 @@ def test_the_leaders_answer_goes_back_by_sms_and_can_be_appealed(post_sms, sessi
     fb = find_feedback(session, fb.reference)
     assert fb.status == "appealed" and fb.to_leader
     assert fb.appeal_institution is not None and fb.appeal_institution.code == "RS-DAR"
+
+
+@pytest.mark.parametrize(("text", "lang", "keyword"), [("MSAADA", "sw", "KIONGOZI"),
+                                                       ("HELP", "en", "LEADER")])
+def test_help_names_the_leader_keyword_in_one_sms(post_sms, outbox, text, lang,
+                                                  keyword) -> None:
+    """The help reply is how a citizen learns the keywords: it names Sema na Kiongozi's too,
+    and still fits one GSM-7 SMS; the word it names is one the parser takes as a leader's."""
+    from sms.parser import parse
+    post_sms(text)
+    reply = outbox()[-1].text
+    assert f" {keyword}, " in reply, reply
+    assert gsm.is_gsm7(reply) and gsm.segments(reply) == 1 and not reply.endswith("..."), reply
+    assert parse(f"{keyword} DC Ilala: maji hakuna").action == "leader"
