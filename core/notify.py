@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from core.db import PENDING_SMS
@@ -38,11 +38,15 @@ def queue_sms(session: Session, *, phone: str, text: str, purpose: str,
     """
     if purpose in STOPPED_BY_OPT_OUT and is_opted_out(session, phone):
         return None
-    msg = OutboundMessage(phone=phone, text=text, purpose=purpose,
-                          feedback_id=feedback.id if feedback is not None else None,
-                          **({"created_at": now} if now is not None else {}))
-    session.add(msg)
-    session.flush()
+    if feedback is not None and feedback.id is None:
+        session.flush()  # a feedback added but not yet written: it needs its id first
+    # One INSERT … RETURNING of this row alone: the feedback's Events still pending are
+    # written together at the next flush (one statement for a submission's two).
+    msg = session.scalars(insert(OutboundMessage).values(
+        phone=phone, text=text, purpose=purpose,
+        feedback_id=feedback.id if feedback is not None else None,
+        **({"created_at": now} if now is not None else {})).returning(OutboundMessage),
+        execution_options={"autoflush": False}).one()
     session.info.setdefault(PENDING_SMS, []).append(msg.id)
     if feedback is not None:
         record(session, feedback, EventKind.SMS_QUEUED, None, now, message_id=msg.id,
