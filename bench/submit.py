@@ -23,6 +23,7 @@ from bench.settings import Settings
 
 SECTION = "submit"
 TARGET = 300.0
+LEAN_TARGET = 0.8  # of the lean insert's rate, in the same run (a loaded machine slows both)
 CODES = ("TRA", "TRIAGE")
 
 
@@ -127,6 +128,7 @@ def run(settings: Settings, report: Report) -> None:
         Figure(SECTION, f"submissions ({procs} processes)", core["rate"], "/s", TARGET, ">=",
                note="core.services.submit_feedback + commit + rq enqueue of the SMS job, "
                     f"PostgreSQL; {core['count']} in {settings.submit_seconds:.0f}s"),
-        Figure(SECTION, "submissions vs lean", core["rate"] / max(lean["rate"], 1e-9), "x lean"),
+        Figure(SECTION, "submissions vs lean", core["rate"] / max(lean["rate"], 1e-9), "x lean",
+               LEAN_TARGET, ">=", note="issue 19: the same rows, the same run"),
         Figure(SECTION, "submit p50", core["p50_ms"], "ms"),
         Figure(SECTION, "submit p99", core["p99_ms"], "ms"))
