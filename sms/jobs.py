@@ -1,11 +1,12 @@
-"""Outbound SMS as rq jobs: one job per OutboundMessage id, safe to run twice.
+"""Outbound SMS as rq jobs taking OutboundMessage ids, safe to run twice.
 
-Jobs run inside the app context the worker provides (``web.worker``) and own
-their transaction. A job claims its row with an ``UPDATE ... WHERE status =
-'queued'`` and holds that row lock until the provider has answered and the
-outcome is committed: a second job for the same message waits, then finds it
-sent and does nothing; a worker killed mid-job rolls back, so the retry sends
-it (at least once, never lost). Each attempt is counted on the row with its
+A lone message has a job of its own (``sms-<id>``); several committed together
+share a :func:`send_batch` job. Jobs run inside the app context the worker
+provides (``web.worker``) and own their transaction. A job claims its rows with an
+``UPDATE ... WHERE status = 'queued'`` and holds those row locks until the
+provider has answered and the outcome is committed: a second job for the same
+message waits, then finds it sent and does nothing; a worker killed mid-job rolls
+back, so the retry sends it (at least once, never lost). Each attempt is counted on the row with its
 error; network errors and 5xx are retried with back-off, a per-recipient
 refusal (invalid number, blacklisted) is final. The feedback's audit trail gets
 "sms_sent" / "sms_failed" (and "sms_delivered" from the delivery callback).
