@@ -66,7 +66,7 @@ def _lean_submit(app: Any, rng: random.Random, inst_ids: list[int]) -> None:
     """The same rows in three statements and one enqueue: what this stack allows."""
     from core.references import new_reference
     from infra.kv import queue
-    from sms.jobs import RETRY, send_message
+    from sms.jobs import enqueue_messages
 
     phone = f"+25571{rng.randrange(10_000_000):07d}"
     with app.extensions["db"].engine.begin() as conn:
@@ -78,7 +78,7 @@ def _lean_submit(app: Any, rng: random.Random, inst_ids: list[int]) -> None:
         mid = conn.execute(LEAN_SMS, {"phone": phone, "t": "Asante. Kumb. 1234567890",
                                       "fid": fid}).scalar()
         conn.execute(LEAN_EVENTS, {"fid": fid})
-    queue(app).enqueue(send_message, mid, retry=RETRY, job_id=f"sms-{mid}")
+    enqueue_messages(queue(app), [mid])  # as the app's dispatcher enqueues it
 
 
 def worker(settings: Settings, seconds: float, seed: int, start_at: float,

@@ -57,11 +57,12 @@ def enqueue_messages(queue: Queue, ids: list[int]) -> None:
     the same way, so a message in a batch and in a single job still goes once.
     """
     if len(ids) == 1:
-        queue.enqueue(send_message, ids[0], retry=RETRY, job_id=job_id(ids[0]))
-        return
-    with queue.connection.pipeline() as pipe:
-        queue.enqueue_many([Queue.prepare_data(send_batch, (ids[i:i + BATCH],), retry=RETRY)
-                            for i in range(0, len(ids), BATCH)], pipeline=pipe)
+        jobs = [Queue.prepare_data(send_message, (ids[0],), retry=RETRY, job_id=job_id(ids[0]))]
+    else:
+        jobs = [Queue.prepare_data(send_batch, (ids[i:i + BATCH],), retry=RETRY)
+                for i in range(0, len(ids), BATCH)]
+    with queue.connection.pipeline() as pipe:  # one round trip (``enqueue`` takes two)
+        queue.enqueue_many(jobs, pipeline=pipe)
         pipe.execute()
 
 
