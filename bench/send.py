@@ -100,14 +100,16 @@ def _sent(app: Flask, ids: list[int]) -> int:
 
 
 def _slow_provider(mock: Any) -> None:
+    """Africa's Talking answering each request in 200 ms, for every number it names."""
     def answer(request: Any) -> tuple[int, dict[str, str], str]:
         time.sleep(AT_LATENCY)
-        number = parse_qs(request.body if isinstance(request.body, str)
-                          else request.body.decode())["to"][0]
+        numbers = parse_qs(request.body if isinstance(request.body, str)
+                           else request.body.decode())["to"][0].split(",")
         return 201, {"Content-Type": "application/json"}, json.dumps({"SMSMessageData": {
-            "Message": "Sent to 1/1", "Recipients": [{
+            "Message": f"Sent to {len(numbers)}/{len(numbers)}", "Recipients": [{
                 "statusCode": 101, "number": number, "status": "Success",
-                "cost": "TZS 25.0000", "messageId": f"ATXid_{time.monotonic_ns()}"}]}})
+                "cost": "TZS 25.0000", "messageId": f"ATXid_{time.monotonic_ns()}"}
+                for number in numbers]}})
 
     mock.add_callback("POST", AT_URL, callback=answer)
 

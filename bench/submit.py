@@ -23,6 +23,7 @@ from bench.settings import Settings
 
 SECTION = "submit"
 TARGET = 300.0
+LEAN_TARGET = 0.8  # of the lean insert's rate, in the same run (a loaded machine slows both)
 CODES = ("TRA", "TRIAGE")
 
 
@@ -65,7 +66,7 @@ def _lean_submit(app: Any, rng: random.Random, inst_ids: list[int]) -> None:
     """The same rows in three statements and one enqueue: what this stack allows."""
     from core.references import new_reference
     from infra.kv import queue
-    from sms.jobs import RETRY, send_message
+    from sms.jobs import enqueue_messages
 
     phone = f"+25571{rng.randrange(10_000_000):07d}"
     with app.extensions["db"].engine.begin() as conn:
@@ -77,7 +78,7 @@ def _lean_submit(app: Any, rng: random.Random, inst_ids: list[int]) -> None:
         mid = conn.execute(LEAN_SMS, {"phone": phone, "t": "Asante. Kumb. 1234567890",
                                       "fid": fid}).scalar()
         conn.execute(LEAN_EVENTS, {"fid": fid})
-    queue(app).enqueue(send_message, mid, retry=RETRY, job_id=f"sms-{mid}")
+    enqueue_messages(queue(app), [mid])  # as the app's dispatcher enqueues it
 
 
 def worker(settings: Settings, seconds: float, seed: int, start_at: float,
@@ -127,6 +128,7 @@ def run(settings: Settings, report: Report) -> None:
         Figure(SECTION, f"submissions ({procs} processes)", core["rate"], "/s", TARGET, ">=",
                note="core.services.submit_feedback + commit + rq enqueue of the SMS job, "
                     f"PostgreSQL; {core['count']} in {settings.submit_seconds:.0f}s"),
-        Figure(SECTION, "submissions vs lean", core["rate"] / max(lean["rate"], 1e-9), "x lean"),
+        Figure(SECTION, "submissions vs lean", core["rate"] / max(lean["rate"], 1e-9), "x lean",
+               LEAN_TARGET, ">=", note="issue 19: the same rows, the same run"),
         Figure(SECTION, "submit p50", core["p50_ms"], "ms"),
         Figure(SECTION, "submit p99", core["p99_ms"], "ms"))

@@ -11,18 +11,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from core.db import PENDING_SMS
 from core.events import EventKind, record
-from core.models import Feedback, OutboundMessage, Subscriber
+from core.models import Feedback, OutboundMessage, Subscriber, utcnow
 
 # The only purposes an opt-out stops: messages the citizen did not ask for.
 STOPPED_BY_OPT_OUT = frozenset({"reminder", "draft_kept", "campaign"})
 # Purposes whose text the core has already bounded and the sender must send whole (as a
 # concatenated SMS), never cut to the two parts a reply gets.
 SENT_WHOLE = frozenset({"answer"})
+# Built once (every submission runs it; only the values change).
+_INSERT = insert(OutboundMessage).values(
+    {name: bindparam(name) for name in ("phone", "text", "purpose", "created_at",
+                                        "feedback_id")}).returning(OutboundMessage)
 
 
 def is_opted_out(session: Session, phone: str) -> bool:
@@ -38,11 +42,14 @@ def queue_sms(session: Session, *, phone: str, text: str, purpose: str,
     """
     if purpose in STOPPED_BY_OPT_OUT and is_opted_out(session, phone):
         return None
-    msg = OutboundMessage(phone=phone, text=text, purpose=purpose,
-                          feedback_id=feedback.id if feedback is not None else None,
-                          **({"created_at": now} if now is not None else {}))
-    session.add(msg)
-    session.flush()
+    if feedback is not None and feedback.id is None:
+        session.flush()  # a feedback added but not yet written: it needs its id first
+    # One INSERT … RETURNING of this row alone: the feedback's Events still pending are
+    # written together at the next flush (one statement for a submission's two).
+    msg = session.scalars(_INSERT, {
+        "phone": phone, "text": text, "purpose": purpose, "created_at": now or utcnow(),
+        "feedback_id": feedback.id if feedback is not None else None},
+        execution_options={"autoflush": False}).one()
     session.info.setdefault(PENDING_SMS, []).append(msg.id)
     if feedback is not None:
         record(session, feedback, EventKind.SMS_QUEUED, None, now, message_id=msg.id,

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, lazyload
 
 from core import clock, policies, sla
@@ -94,14 +95,22 @@ def check_submission_rate(session: Session, phone: str, now: datetime) -> None:
         if limit is not None]
     if not windows:
         return
-    sent = session.execute(select(*(
-        func.count().filter(Feedback.created_at > now - window) for _, window in windows))
-        .where(Feedback.submitter_phone == phone,
-               Feedback.created_at > now - max(window for _, window in windows),
-               Feedback.channel.in_(CITIZEN_CHANNELS))).one()
+    values = {f"since{n}": now - window for n, (_, window) in enumerate(windows)}
+    sent = session.execute(_rate_statement(len(windows)), {
+        "phone": phone, "since": now - max(window for _, window in windows), **values}).one()
     for (limit, window), count in zip(windows, sent, strict=True):
         if (count or 0) >= limit:
             raise RateLimited(f"{limit} submissions per {window} from one number")
+
+
+@lru_cache(maxsize=4)
+def _rate_statement(windows: int) -> Any:
+    """The number's submissions since each window's start, in one query built once."""
+    since = [bindparam(f"since{n}", type_=Feedback.created_at.type) for n in range(windows)]
+    return select(*(func.count().filter(Feedback.created_at > start) for start in since)).where(
+        Feedback.submitter_phone == bindparam("phone"),
+        Feedback.created_at > bindparam("since", type_=Feedback.created_at.type),
+        Feedback.channel.in_(CITIZEN_CHANNELS))
 
 
 def submit_feedback(session: Session, sub: Submission, now: datetime | None = None,
@@ -178,17 +187,27 @@ def _insert_or_find(session: Session, values: dict[str, Any], attempts: int = 8,
     taken, and that first row is returned with ``False``, or the reference was,
     and it draws again, with no savepoint round trips on the common path.
     """
+    statement = _insert_statement(dialect_insert(session), tuple(values))
     for _ in range(attempts):
-        statement = (dialect_insert(session)(Feedback).values(reference=draw(), **values)
-                     .on_conflict_do_nothing()
-                     .returning(Feedback).options(lazyload(Feedback.events)))
-        feedback = session.scalars(statement).first()  # a new row has no events to load
+        feedback = session.scalars(statement, {**values, "reference": draw()}).first()
         if feedback is not None:
             return feedback, True
         first = _submitted(session, values.get("submission_key"))
         if first is not None:
             return first, False
     raise RuntimeError("could not draw a free reference number")
+
+
+@lru_cache(maxsize=16)
+def _insert_statement(dialect_insert: Callable[..., Any], columns: tuple[str, ...]) -> Any:
+    """The feedback INSERT … ON CONFLICT DO NOTHING RETURNING, built once per column set.
+
+    Built per submission it cost more CPU than the database spent running it; only
+    the bound values change. A new row has no events to load.
+    """
+    return (dialect_insert(Feedback)
+            .values({name: bindparam(name) for name in ("reference", *columns)})
+            .on_conflict_do_nothing().returning(Feedback).options(lazyload(Feedback.events)))
 
 
 def find_feedback(session: Session, reference: str) -> Feedback:

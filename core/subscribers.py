@@ -9,9 +9,10 @@ for the transaction, which is what makes the per-number limit atomic.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -28,15 +29,23 @@ def dialect_insert(session: Session) -> Any:
 
 
 def _upsert_subscriber(session: Session, phone: str, language: str,
-                       update_language: bool) -> Any:
+                       update_language: bool) -> tuple[Any, dict[str, str]]:
     """``INSERT … ON CONFLICT (phone) DO UPDATE``: two first messages at once both succeed.
 
     The update, even of the phone to itself, locks the row until the transaction
     ends, which :func:`core.services.submit_feedback` relies on to count and insert in turn.
+    Returns the statement and its values.
     """
-    now = now_expression(session.get_bind().dialect.name)
-    ins = dialect_insert(session)(Subscriber).values(
-        phone=phone, language=normalise_locale(language), opted_out=False, created_at=now)
+    statement = _upsert_statement(session.get_bind().dialect.name, update_language)
+    return statement, {"phone": phone, "language": normalise_locale(language)}
+
+
+@lru_cache(maxsize=8)
+def _upsert_statement(dialect: str, update_language: bool) -> Any:
+    """The upsert, built once: every submission runs it, and only its values change."""
+    ins = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(Subscriber).values(
+        phone=bindparam("phone"), language=bindparam("language"), opted_out=False,
+        created_at=now_expression(dialect))
     return ins.on_conflict_do_update(
         index_elements=["phone"],
         set_={"language": ins.excluded.language} if update_language
@@ -45,13 +54,13 @@ def _upsert_subscriber(session: Session, phone: str, language: str,
 
 def remember_language(session: Session, phone: str, language: str) -> Subscriber:
     """Create or update the subscriber's language (shared by USSD and SMS)."""
-    session.execute(_upsert_subscriber(session, phone, language, update_language=True))
+    session.execute(*_upsert_subscriber(session, phone, language, update_language=True))
     return _subscriber(session, phone)
 
 
 def ensure_subscriber(session: Session, phone: str, language: str) -> Subscriber:
     """The number's subscriber, created with ``language`` if it has none (never changed)."""
-    session.execute(_upsert_subscriber(session, phone, language, update_language=False))
+    session.execute(*_upsert_subscriber(session, phone, language, update_language=False))
     return _subscriber(session, phone)
 
 
@@ -79,8 +88,12 @@ def claim_number(session: Session, phone: str, language: str) -> datetime:
     another, so 24 at once store at most the limit; and the one statement both
     takes the lock and reads the clock every host shares.
     """
-    dialect = session.get_bind().dialect.name
-    statement = _upsert_subscriber(session, phone, language, update_language=False)
-    value = session.scalar(statement.returning(now_expression(dialect)))
+    statement, values = _upsert_subscriber(session, phone, language, update_language=False)
+    value = session.scalar(_returning_now(statement, session.get_bind().dialect.name), values)
     assert value is not None
     return as_utc(value)
+
+
+@lru_cache(maxsize=8)
+def _returning_now(statement: Any, dialect: str) -> Any:
+    return statement.returning(now_expression(dialect))

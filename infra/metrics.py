@@ -41,6 +41,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from core.accountability import overdue_counts
+from core.db import PENDING_SMS
 from core.models import Event, OutboundMessage
 from infra import db, kv
 
@@ -105,18 +106,24 @@ def _note(session: Session, flush_context: Any, instances: Any) -> None:
 
     A feedback row is inserted with Core (``INSERT … ON CONFLICT``), out of the
     ORM's sight; its ``created`` Event, the one writer of the audit trail, is not.
+    A queued SMS is inserted the same way: :func:`_note_queued` counts those.
     """
     tally: Tally[str] = session.info.setdefault(PENDING, Tally())
     for obj in session.new:
         if isinstance(obj, Event) and obj.kind == "created":  # every feedback has one
             tally[f"submissions:{(obj.data or {}).get('channel', 'unknown')}"] += 1
-        elif isinstance(obj, OutboundMessage):
-            tally["sms:queued"] += 1
     for obj in session.dirty:
         if isinstance(obj, OutboundMessage):
             added = session.is_modified(obj) and _new_status(obj)
             if added in ("sent", "failed"):
                 tally[f"sms:{added}"] += 1
+
+
+def _note_queued(session: Session) -> None:
+    """Before a commit: the SMS it queues, the ids core hands the dispatcher after it."""
+    queued = len(session.info.get(PENDING_SMS, ()))
+    if queued:
+        session.info.setdefault(PENDING, Tally())["sms:queued"] += queued
 
 
 def _new_status(obj: OutboundMessage) -> str | None:
@@ -243,6 +250,7 @@ def init_app(app: Flask) -> None:
     logging.getLogger().addHandler(ErrorCounter(metrics.errors))
     factory = db.database(app).sessionmaker
     event.listen(factory, "before_flush", _note)
+    event.listen(factory, "before_commit", _note_queued)
     event.listen(factory, "after_commit", lambda s: _committed(app, s))
     event.listen(factory, "after_soft_rollback",
                  lambda s, previous: previous.parent is None and s.info.pop(PENDING, None))

@@ -9,7 +9,8 @@ into core's outcome, and bulk SMS sent through the official SDK. The blueprint
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl
@@ -22,7 +23,7 @@ from werkzeug.datastructures import MultiDict
 from core.delivery import DELIVERED, FAILED
 from core.inbound import Arrived
 from infra.edge import Malformed
-from sms.port import Permanent, Retryable
+from sms.port import Item, Outcomes, Permanent, Retryable, SendError
 
 PROVIDER = "africastalking"
 MAX_TEXT = 10_000
@@ -38,6 +39,8 @@ AT_SENT = frozenset({100, 101, 102})                   # processed, sent, queued
 AT_PERMANENT = frozenset({403, 404, 406, 409})         # invalid number, unsupported number
 #                                                        type, blacklisted, do-not-disturb
 TIMEOUT = (3.05, 10.0)  # connect, read: well inside an rq job's timeout
+IN_FLIGHT = 8  # a batch's requests at once: a slow provider's answers overlap
+MAX_RECIPIENTS = 100  # numbers in one bulk request (the SDK sends them in its form body)
 
 
 def _field(form: Mapping[str, str], name: str, limit: int) -> str:
@@ -123,27 +126,78 @@ class AfricasTalkingSender:
         self._service = SMSService(self.username, self.api_key)
 
     def send(self, message_id: int, phone: str, text: str) -> str:
+        outcome = self._send_one_text(text, [(message_id, phone)])[message_id]
+        if isinstance(outcome, SendError):
+            raise outcome
+        return outcome
+
+    def send_many(self, items: Sequence[Item]) -> Outcomes:
+        """One bulk request per text (its numbers together), up to IN_FLIGHT requests at once.
+
+        A provider answering in 200 ms would otherwise hold a batch for 200 ms per
+        message; one text to many numbers (a campaign) is one request, as the SDK allows.
+        """
+        groups = _by_text(items)
+        if len(groups) == 1:
+            return self._send_one_text(*groups[0])
+        outcomes: Outcomes = {}
+        with ThreadPoolExecutor(min(IN_FLIGHT, len(groups))) as pool:
+            for found in pool.map(lambda group: self._send_one_text(*group), groups):
+                outcomes.update(found)
+        return outcomes
+
+    def _send_one_text(self, text: str, to: list[tuple[int, str]]) -> Outcomes:
+        phones = [phone for _, phone in to]
         try:
-            response = self._service.send(text, [phone], sender_id=self.sender_id,
+            response = self._service.send(text, phones, sender_id=self.sender_id,
                                           timeout=self.timeout)
         except requests.RequestException as exc:
-            raise Retryable(f"network: {type(exc).__name__}: {exc}"[:500]) from exc
+            error: SendError = Retryable(f"network: {type(exc).__name__}: {exc}"[:500])
         except AfricasTalkingException as exc:  # any non-2xx answer
-            raise Retryable(f"http error: {str(exc)[:300]}") from exc
+            error = Retryable(f"http error: {str(exc)[:300]}")
         except ValueError as exc:  # the SDK refuses a number before calling out
-            raise Permanent(f"invalid number: {exc}") from exc
-        return _recipient_id(response, phone)
+            if len(to) > 1:  # one bad number must not fail the others: each on its own
+                return {k: v for item in to for k, v in self._send_one_text(text, [item]).items()}
+            error = Permanent(f"invalid number: {exc}")
+        else:
+            return {message_id: _outcome(response, phone, len(to) == 1)
+                    for message_id, phone in to}
+        return {message_id: error for message_id, _ in to}
 
 
-def _recipient_id(response: Any, phone: str) -> str:
+def _by_text(items: Sequence[Item]) -> list[tuple[str, list[tuple[int, str]]]]:
+    """Items grouped by text, a number at most once per group (its answer is by number)."""
+    groups: list[tuple[str, list[tuple[int, str]]]] = []
+    open_groups: dict[str, list[tuple[str, list[tuple[int, str]]]]] = {}
+    for message_id, phone, text in items:
+        candidates = open_groups.setdefault(text, [])
+        group = next((g for g in candidates if all(p != phone for _, p in g[1])), None)
+        if group is None or len(group[1]) >= MAX_RECIPIENTS:
+            group = (text, [])
+            candidates.append(group)
+            groups.append(group)
+        group[1].append((message_id, phone))
+    return groups
+
+
+def _outcome(response: Any, phone: str, alone: bool) -> str | SendError:
+    try:
+        return _recipient_id(response, phone, alone)
+    except SendError as exc:
+        return exc
+
+
+def _recipient_id(response: Any, phone: str, alone: bool = True) -> str:
     try:
         recipients = response["SMSMessageData"]["Recipients"]
     except (TypeError, KeyError) as exc:
         raise Retryable(f"unexpected response: {str(response)[:300]}") from exc
-    if not recipients:
+    rec: Mapping[str, Any] | None = next(
+        (r for r in recipients if isinstance(r, Mapping) and r.get("number") == phone),
+        recipients[0] if alone and recipients else None)
+    if rec is None:
         message = str(response["SMSMessageData"].get("Message", ""))[:300]
         raise Retryable(f"no recipient accepted: {message}")
-    rec: Mapping[str, Any] = recipients[0]
     code, status = _int(rec.get("statusCode")), str(rec.get("status", ""))
     if code in AT_SENT:
         return str(rec.get("messageId") or "")

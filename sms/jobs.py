@@ -1,11 +1,12 @@
-"""Outbound SMS as rq jobs: one job per OutboundMessage id, safe to run twice.
+"""Outbound SMS as rq jobs taking OutboundMessage ids, safe to run twice.
 
-Jobs run inside the app context the worker provides (``web.worker``) and own
-their transaction. A job claims its row with an ``UPDATE ... WHERE status =
-'queued'`` and holds that row lock until the provider has answered and the
-outcome is committed: a second job for the same message waits, then finds it
-sent and does nothing; a worker killed mid-job rolls back, so the retry sends
-it (at least once, never lost). Each attempt is counted on the row with its
+A lone message has a job of its own (``sms-<id>``); several committed together
+share a :func:`send_batch` job. Jobs run inside the app context the worker
+provides (``web.worker``) and own their transaction. A job claims its rows with an
+``UPDATE ... WHERE status = 'queued'`` and holds those row locks until the
+provider has answered and the outcome is committed: a second job for the same
+message waits, then finds it sent and does nothing; a worker killed mid-job rolls
+back, so the retry sends it (at least once, never lost). Each attempt is counted on the row with its
 error; network errors and 5xx are retried with back-off, a per-recipient
 refusal (invalid number, blacklisted) is final. The feedback's audit trail gets
 "sms_sent" / "sms_failed" (and "sms_delivered" from the delivery callback).
@@ -31,7 +32,7 @@ from core.replies import fit
 from infra.db import database
 from infra.kv import queue as app_queue
 from sms.handler import handle_stored
-from sms.port import Permanent, Retryable
+from sms.port import Permanent, SendError
 from sms.sender import sender_for
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ MAX_ATTEMPTS = 6  # the first try and RETRY.max retries; the sweeper never excee
 SWEEP_AFTER = timedelta(minutes=3)
 SWEEP_LIMIT = 500
 LIVE = ("queued", "started", "scheduled", "deferred")
+BATCH = 25  # messages per job when a commit queues several
 
 
 def job_id(message_id: int) -> str:
@@ -48,41 +50,99 @@ def job_id(message_id: int) -> str:
 
 
 def enqueue_messages(queue: Queue, ids: list[int]) -> None:
-    for message_id in ids:
-        queue.enqueue(send_message, message_id, retry=RETRY, job_id=job_id(message_id))
+    """A lone message gets its own job; several committed together go BATCH to a job.
+
+    A job costs a worker a dozen Redis round trips and its sends two database
+    transactions; a batch shares them (:func:`send_batch`). Both claim each row
+    the same way, so a message in a batch and in a single job still goes once.
+    """
+    if len(ids) == 1:
+        jobs = [Queue.prepare_data(send_message, (ids[0],), retry=RETRY, job_id=job_id(ids[0]))]
+    else:
+        jobs = [Queue.prepare_data(send_batch, (ids[i:i + BATCH],), retry=RETRY)
+                for i in range(0, len(ids), BATCH)]
+    with queue.connection.pipeline() as pipe:  # one round trip (``enqueue`` takes two)
+        queue.enqueue_many(jobs, pipeline=pipe)
+        pipe.execute()
 
 
 def send_message(message_id: int) -> str:
     """Send one queued message; returns its status ('skipped' if it was not queued)."""
     with database().sessionmaker() as session:
-        msg = session.scalars(  # the claim and the row in one round trip
-            update(OutboundMessage)
-            .where(OutboundMessage.id == message_id, OutboundMessage.status == "queued")
-            .values(attempts=OutboundMessage.attempts + 1).returning(OutboundMessage),
-            execution_options={"populate_existing": True}).first()
+        msg = next(iter(_claim(session, [message_id])), None)
         if msg is None:
             session.rollback()
             return "skipped"
-        if msg.purpose not in SENT_WHOLE:  # an answer goes whole, in as many parts as it needs
-            msg.text = fit(msg.text)
         try:
             provider_id = sender_for(current_app.config).send(msg.id, msg.phone, msg.text)
-        except Permanent as exc:
-            _fail(session, msg, str(exc))
-        except Retryable as exc:
-            msg.last_error = str(exc)[:1000]
-            if msg.attempts >= MAX_ATTEMPTS:
-                _fail(session, msg, msg.last_error)
-            else:
+        except SendError as exc:
+            if _settle(session, msg, exc):
                 session.commit()  # the attempt is recorded; rq retries with back-off
                 log.warning("SMS %s attempt %s failed: %s", message_id, msg.attempts, exc)
                 raise
         else:
-            msg.status, msg.provider_id, msg.sent_at = "sent", provider_id, utcnow()
-            msg.last_error = None
-            _event(session, msg, "sms_sent", provider_id=provider_id)
+            _settle(session, msg, provider_id)
         session.commit()
         return msg.status
+
+
+def send_batch(message_ids: list[int]) -> dict[str, int]:
+    """Send several queued messages: one claim, the sends in flight together, one commit.
+
+    The rows stay locked from the claim to the commit, as a single job's row does;
+    a message that may pass later gets a single job of its own after the back-off.
+    Returns how many ended in each status.
+    """
+    with database().sessionmaker() as session:
+        msgs = _claim(session, message_ids)
+        if not msgs:
+            session.rollback()
+            return {}
+        outcomes = sender_for(current_app.config).send_many(
+            [(msg.id, msg.phone, msg.text) for msg in msgs])
+        again = [msg.id for msg in msgs if _settle(session, msg, outcomes[msg.id])]
+        session.commit()
+    queue = app_queue()
+    for message_id in again:  # the scheduler moves it to the queue when it is due
+        queue.enqueue_in(timedelta(seconds=RETRY.intervals[0]), send_message, message_id,
+                         retry=RETRY, job_id=job_id(message_id))
+    counts: dict[str, int] = {}
+    for msg in msgs:
+        counts[msg.status] = counts.get(msg.status, 0) + 1
+    return counts
+
+
+def _claim(session: Session, ids: list[int]) -> list[OutboundMessage]:
+    """Count an attempt on each of ``ids`` still queued, locking them; the rows, as sent.
+
+    The claim and the rows come in one round trip; only a queued row is claimed, so a
+    second job for the same message finds it sent (after waiting for the lock).
+    """
+    msgs = list(session.scalars(
+        update(OutboundMessage)
+        .where(OutboundMessage.id.in_(ids), OutboundMessage.status == "queued")
+        .values(attempts=OutboundMessage.attempts + 1).returning(OutboundMessage),
+        execution_options={"populate_existing": True}))
+    for msg in msgs:
+        if msg.purpose not in SENT_WHOLE:  # an answer goes whole, in as many parts as it needs
+            msg.text = fit(msg.text)
+    return sorted(msgs, key=lambda m: m.id)
+
+
+def _settle(session: Session, msg: OutboundMessage, outcome: str | SendError) -> bool:
+    """Record one send's outcome on its row; True when it should be tried again later."""
+    if isinstance(outcome, str):
+        msg.status, msg.provider_id, msg.sent_at = "sent", outcome, utcnow()
+        msg.last_error = None
+        _event(session, msg, "sms_sent", provider_id=outcome)
+    elif isinstance(outcome, Permanent):
+        _fail(session, msg, str(outcome))
+    else:
+        msg.last_error = str(outcome)[:1000]
+        if msg.attempts < MAX_ATTEMPTS:
+            return True
+        _fail(session, msg, msg.last_error)
+    return False
 
 
 def _fail(session: Session, msg: OutboundMessage, reason: str) -> None:

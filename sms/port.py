@@ -11,6 +11,7 @@ and neither imports the other's importer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 
@@ -26,11 +27,21 @@ class Permanent(SendError):
     """This recipient will not get this message, however often we try."""
 
 
+# One message of a batch: its OutboundMessage id, the number, the text.
+Item = tuple[int, str, str]
+# What became of each: the provider's message id, or why it did not go.
+Outcomes = dict[int, str | SendError]
+
+
 class Sender(Protocol):
     name: str
 
     def send(self, message_id: int, phone: str, text: str) -> str:
         """Send ``text`` to ``phone``; return the provider's message id or raise SendError."""
+        ...
+
+    def send_many(self, items: Sequence[Item]) -> Outcomes:
+        """Send several at once (a batch job's); each id's provider id or its SendError."""
         ...
 
 
@@ -41,3 +52,7 @@ class OutboxSender:
 
     def send(self, message_id: int, phone: str, text: str) -> str:
         return f"outbox-{message_id}"
+
+    def send_many(self, items: Sequence[Item]) -> Outcomes:
+        return {message_id: self.send(message_id, phone, text)
+                for message_id, phone, text in items}
