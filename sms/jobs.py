@@ -15,6 +15,7 @@ refusal (invalid number, blacklisted) is final. The feedback's audit trail gets
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
@@ -43,10 +44,16 @@ SWEEP_AFTER = timedelta(minutes=3)
 SWEEP_LIMIT = 500
 LIVE = ("queued", "started", "scheduled", "deferred")
 BATCH = 25  # messages per job when a commit queues several
+BATCH_KEY_TTL = 86400  # seconds a message's pointer to its batch job is kept
 
 
 def job_id(message_id: int) -> str:
     return f"sms-{message_id}"
+
+
+def batch_key(message_id: int) -> str:
+    """Where the id of the batch job carrying ``message_id`` is kept, for the sweeper."""
+    return f"sms-batch-of:{message_id}"
 
 
 def enqueue_messages(queue: Queue, ids: list[int]) -> None:
@@ -56,13 +63,18 @@ def enqueue_messages(queue: Queue, ids: list[int]) -> None:
     transactions; a batch shares them (:func:`send_batch`). Both claim each row
     the same way, so a message in a batch and in a single job still goes once.
     """
+    batches = [ids[i:i + BATCH] for i in range(0, len(ids), BATCH)] if len(ids) > 1 else []
     if len(ids) == 1:
         jobs = [Queue.prepare_data(send_message, (ids[0],), retry=RETRY, job_id=job_id(ids[0]))]
     else:
-        jobs = [Queue.prepare_data(send_batch, (ids[i:i + BATCH],), retry=RETRY)
-                for i in range(0, len(ids), BATCH)]
+        jobs = [Queue.prepare_data(send_batch, (chunk,), retry=RETRY,
+                                   job_id=f"sms-batch-{chunk[0]}-{uuid.uuid4().hex[:8]}")
+                for chunk in batches]
     with queue.connection.pipeline() as pipe:  # one round trip (``enqueue`` takes two)
         queue.enqueue_many(jobs, pipeline=pipe)
+        for chunk, job in zip(batches, jobs, strict=False):  # the sweeper asks who carries it
+            for message_id in chunk:
+                pipe.set(batch_key(message_id), job.job_id or "", ex=BATCH_KEY_TTL)
         pipe.execute()
 
 
@@ -191,12 +203,22 @@ def _has_live_job(queue: Queue, message_id: int, grace: timedelta) -> bool:
     "scheduled" one (a retry's back-off) is live until its time is well past. A
     "queued" one is live only while it waits in the queue: a worker killed between
     taking it (rq moves it to the queue's intermediate list) and starting it leaves it
-    "queued" there, and rq's own clean-up looks only every 10 minutes.
+    "queued" there, and rq's own clean-up looks only every 10 minutes. A message sent
+    in a batch is carried by that batch's job (:func:`batch_key` names it).
     """
-    try:
-        job = Job.fetch(job_id(message_id), connection=queue.connection)
-    except NoSuchJobError:
-        return False
+    batch = queue.connection.get(batch_key(message_id))
+    for jid in (job_id(message_id), batch.decode() if batch else None):
+        try:
+            job = Job.fetch(jid, connection=queue.connection) if jid else None
+        except NoSuchJobError:
+            continue
+        if job is not None and _job_live(queue, job, grace):
+            return True
+    return False
+
+
+def _job_live(queue: Queue, job: Job, grace: timedelta) -> bool:
+    """Whether ``job`` (a message's own, or the batch carrying it) will still run."""
     status = job.get_status(refresh=False)
     now = utcnow()
     if status == "started":
