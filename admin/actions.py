@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from admin import auth, desk_context, picker
-from admin.forms import ActionForm, AnswerForm, RejectForm, TransferForm, WalkInForm
+from admin.forms import ActionForm, AnswerForm, RejectForm, TransferForm, WalkInForm, refusal
 from core import duplicates, gsm, labels, rights, services
 from core.errors import InvalidReference, MrejeshoError, UnknownFeedback
 from core.i18n import N_, translator
@@ -113,10 +113,7 @@ def act(ref: str, form: FlaskForm, name: str, call: Callable[[Feedback], object]
     """
     feedback = load(ref)
     if not form.validate_on_submit():
-        if "csrf_token" in form.errors or not request.form.get("csrf_token"):
-            abort(400)
-        t = translator(auth.me().language)
-        return page(feedback, t._(N_("Please fill in the form.")), 400, **{name: form})
+        return page(feedback, refusal(form, auth.me().language), 400, **{name: form})
     try:
         call(feedback)
     except MrejeshoError as exc:
@@ -176,11 +173,8 @@ def walk_in() -> Any:
         form.institution.data = officer.institution.code
         return render_template("admin/walkin.html", form=form, error=None)
     if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            abort(400)
-        t = translator(officer.language)
         return render_template("admin/walkin.html", form=form,
-                               error=t._(N_("Please fill in the form."))), 400
+                               error=refusal(form, officer.language)), 400
     sub = services.Submission(
         kind=form.kind.data or "", channel="walk-in", institution_code=form.institution.data or "",
         description=form.description.data or "", phone=(form.phone.data or "").strip() or None,

@@ -22,11 +22,11 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from admin import auth
 from admin.actions import error_text, load
+from admin.forms import refusal
 from core import directives
 from core.accountability import local_day
 from core.directives import MAX_DAYS, MAX_TEXT
 from core.errors import MrejeshoError, NotFound
-from core.i18n import N_, translator
 from core.models import Directive, Feedback, utcnow
 from infra.db import session
 
@@ -74,9 +74,7 @@ def _refused(message: str, status: int) -> tuple[str, int]:
 def _run(form: FlaskForm, ref: str, call: Callable[[], object]) -> Response | tuple[str, int]:
     """Validate (a bad CSRF token is 400), run the core service, commit or say why."""
     if not form.validate_on_submit():
-        if "csrf_token" in form.errors or not request.form.get("csrf_token"):
-            abort(400)
-        return _refused(translator(auth.me().language)._(N_("Please fill in the form.")), 400)
+        return _refused(refusal(form, auth.me().language), 400)
     try:
         call()
     except MrejeshoError as exc:

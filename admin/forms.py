@@ -6,6 +6,7 @@ decide what is valid and say why.
 
 from __future__ import annotations
 
+from flask import abort, request
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -19,6 +20,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from core.i18n import N_, translator
 from core.services import MAX_DESCRIPTION, MAX_NAME, MAX_NOTE
 
 LANGUAGES = [SelectChoice("sw", "Kiswahili"), SelectChoice("en", "English")]
@@ -102,3 +104,14 @@ class TopicForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
     name_sw = StringField("name_sw", validators=[DataRequired(), Length(max=80)])
     name_en = StringField("name_en", validators=[DataRequired(), Length(max=80)])
     active = BooleanField("active", default=True)
+
+
+def refusal(form: FlaskForm, lang: str) -> str:
+    """Why a form that did not validate was refused, in the officer's language.
+
+    A missing or bad CSRF token is a bare 400 (a stale or forged post, not an
+    officer's slip); anything else asks the officer to fill the form in.
+    """
+    if "csrf_token" in form.errors or not request.form.get("csrf_token"):
+        abort(400)
+    return translator(lang)._(N_("Please fill in the form."))

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 
 from admin import auth
-from admin.forms import TemplateForm
-from core.i18n import N_, translator
+from admin.forms import TemplateForm, refusal
+from core.i18n import translator
 from core.reply_templates import add_template, institution_templates
 from infra.db import session
 
@@ -24,9 +24,7 @@ def templates() -> Any:
     error = None
     if form.is_submitted():
         if not form.validate():
-            if "csrf_token" in form.errors:
-                abort(400)
-            error = translator(officer.language)._(N_("Please fill in the form."))
+            error = refusal(form, officer.language)
         else:
             add_template(session(), officer, form.title.data, form.text.data)
             session().commit()

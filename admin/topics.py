@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from admin import actions, auth
-from admin.forms import LinkForm, TopicChoiceForm, TopicForm
+from admin.forms import LinkForm, TopicChoiceForm, TopicForm, refusal
 from core import duplicates, services, topics
 from core.errors import InvalidReference, MrejeshoError, UnknownFeedback
 from core.i18n import N_, translator
@@ -48,9 +48,7 @@ def topic_list() -> Response | tuple[str, int]:
     error = None
     if form.is_submitted():
         if not form.validate():
-            if "csrf_token" in form.errors:
-                abort(400)
-            error = translator(officer.language)._(N_("Please fill in the form."))
+            error = refusal(form, officer.language)
         else:
             try:
                 topics.save_topic(session(), officer, form.code.data or "", form.name_sw.data or "",
