@@ -63,18 +63,19 @@ def enqueue_messages(queue: Queue, ids: list[int]) -> None:
     transactions; a batch shares them (:func:`send_batch`). Both claim each row
     the same way, so a message in a batch and in a single job still goes once.
     """
-    batches = [ids[i:i + BATCH] for i in range(0, len(ids), BATCH)] if len(ids) > 1 else []
     if len(ids) == 1:
+        batches: list[tuple[str, list[int]]] = []
         jobs = [Queue.prepare_data(send_message, (ids[0],), retry=RETRY, job_id=job_id(ids[0]))]
     else:
-        jobs = [Queue.prepare_data(send_batch, (chunk,), retry=RETRY,
-                                   job_id=f"sms-batch-{chunk[0]}-{uuid.uuid4().hex[:8]}")
-                for chunk in batches]
+        batches = [(f"sms-batch-{ids[i]}-{uuid.uuid4().hex[:8]}", ids[i:i + BATCH])
+                   for i in range(0, len(ids), BATCH)]
+        jobs = [Queue.prepare_data(send_batch, (chunk,), retry=RETRY, job_id=jid)
+                for jid, chunk in batches]
     with queue.connection.pipeline() as pipe:  # one round trip (``enqueue`` takes two)
         queue.enqueue_many(jobs, pipeline=pipe)
-        for chunk, job in zip(batches, jobs, strict=False):  # the sweeper asks who carries it
+        for jid, chunk in batches:  # the sweeper asks which job carries a message
             for message_id in chunk:
-                pipe.set(batch_key(message_id), job.job_id or "", ex=BATCH_KEY_TTL)
+                pipe.set(batch_key(message_id), jid, ex=BATCH_KEY_TTL)
         pipe.execute()
 
 
