@@ -14,6 +14,7 @@ from flask import Flask
 from bench import loader, plans, profiling, report, sms
 from bench.baseline import create_app as create_baseline
 from bench.prepare import check_targets
+from bench.processes import free_port
 from bench.settings import Settings
 from core.references import parse_reference
 
@@ -77,7 +78,8 @@ def test_wrk_drives_the_baseline_under_the_web_server(redis_url: str, server: st
     from bench.loadgen import run_wrk, serve, walk
     from bench.prepare import server_env
 
-    settings = Settings(workers=1, connections=2, port=8479, server=server)
+    # A port of its own: under xdist the two servers run at once, on two workers.
+    settings = Settings(workers=1, connections=2, port=free_port(), server=server)
     env = server_env(settings) | {"REDIS_URL": redis_url}
     with serve(settings, "bench.baseline:app", env) as base:
         assert walk(base, ["", "9"], "smoke")[1] == "CON "
