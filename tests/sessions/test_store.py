@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+import redis
+
 from menus.state import Draft, State, new_state
 from sessions.store import Kept, SessionStore
 
@@ -45,3 +48,16 @@ def test_waiting_for_a_hop_returns_once_it_is_answered(redis_client) -> None:
     store.save("s1", "p", Kept(State(), hop="k", reply="END done"), None)
     assert store.wait_for_hop("s1", "k", 1.0) == Kept(State(), hop="k", reply="END done")
     assert store.wait_for_hop("s1", "other", 1.0) is None   # nobody holds the lock
+
+
+def test_a_refused_command_leaves_no_reply_unread_on_the_pooled_connection(redis_client) -> None:
+    # The hop's trips bypass redis-py's pipeline: an error reply in the middle must still
+    # consume the replies after it, or the next hop on that connection reads them as its own.
+    store = SessionStore(redis_client, State.read)
+    redis_client.set("ussd:l:p", b"en")
+    with pytest.raises(redis.ResponseError):
+        store._trip(("SET", "x", b"word"), ("INCR", "x"), ("GET", "ussd:l:p"))
+    store.save("s1", "p", Kept(new_state("sw", None)), None)
+    loaded = store.load("s1", "p")
+    assert loaded.lang == "en" and loaded.kept == Kept(new_state("sw", None))
+    assert redis_client.get("x") == b"word"
