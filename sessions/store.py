@@ -110,26 +110,26 @@ class SessionStore(Generic[S]):
         """
         s_key, d_key, l_key = self._keys(session_id, phone)
         draft = kept.state.draft_bytes()
+        commands: list[tuple[Any, ...]] = [("SET", s_key, kept.encode(), "EX", self.ttl)]
         deletes = draft is None and loaded_draft is not None
         if deletes:
-            pipe = self.client.pipeline(transaction=True)
-            pipe.set(s_key, kept.encode(), ex=self.ttl)
-            pipe.delete(d_key)
-            if cache_lang:
-                pipe.set(l_key, cache_lang, ex=LANGUAGE_TTL)
-            pipe.execute()
-            return
-        commands: list[tuple[Any, ...]] = [("SET", s_key, kept.encode(), "EX", self.ttl)]
-        if draft is not None and draft != loaded_draft:
+            commands.append(("DEL", d_key))
+        elif draft != loaded_draft:
             commands.append(("SET", d_key, draft, "EX", self.draft_ttl))
         if cache_lang:
             commands.append(("SET", l_key, cache_lang, "EX", LANGUAGE_TTL))
-        self._trip(*commands)
+        if not deletes:
+            self._trip(*commands)
+            return
+        pipe = self.client.pipeline(transaction=True)
+        for command in commands:
+            pipe.execute_command(*command)  # type: ignore[no-untyped-call]
+        pipe.execute()
 
     def _trip(self, *commands: tuple[Any, ...]) -> list[Any]:
         """``commands`` in one round trip on one pooled connection, as a pipeline without
         MULTI sends them, with the client's retry, but without redis-py's per-command
-        layers (the client's pool checkout, command parsing and observability hooks): one
+        layers (argument filtering, response callbacks, observability hooks): one
         MGET and one SET this way took 67 µs of CPU against 129 µs through ``mget`` and
         ``pipeline`` on this machine, about a quarter of a hop's CPU.
 

@@ -50,9 +50,9 @@ def test_waiting_for_a_hop_returns_once_it_is_answered(redis_client) -> None:
     assert store.wait_for_hop("s1", "other", 1.0) is None   # nobody holds the lock
 
 
-def test_a_refused_command_leaves_no_reply_unread_on_the_pooled_connection(redis_client) -> None:
-    # The hop's trips bypass redis-py's pipeline: an error reply in the middle must still
-    # consume the replies after it, or the next hop on that connection reads them as its own.
+def test_replies_behind_a_refused_command_never_reach_the_next_hop(redis_client) -> None:
+    # The hop's trips bypass redis-py's pipeline: after an error reply in the middle, the
+    # replies behind it must never be read by the next hop as its own.
     store = SessionStore(redis_client, State.read)
     redis_client.set("ussd:l:p", b"en")
     with pytest.raises(redis.ResponseError):
