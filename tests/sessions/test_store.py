@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import redis
 
@@ -61,3 +63,20 @@ def test_replies_behind_a_refused_command_never_reach_the_next_hop(redis_client)
     loaded = store.load("s1", "p")
     assert loaded.lang == "en" and loaded.kept == Kept(new_state("sw", None))
     assert redis_client.get("x") == b"word"
+
+
+def test_each_thread_trips_on_its_own_connection_and_a_lost_one_is_remade(redis_client) -> None:
+    # No pool checkout per trip: each thread keeps one connection, so two threads never
+    # share one, and a connection the server dropped is made again by the client's retry.
+    store = SessionStore(redis_client, State.read)
+    first = store._trip(("CLIENT", "ID"))[0]
+    assert store._trip(("CLIENT", "ID"))[0] == first
+    other: list[int] = []
+    worker = threading.Thread(target=lambda: other.append(store._trip(("CLIENT", "ID"))[0]))
+    worker.start()
+    worker.join()
+    assert other and other[0] != first
+    redis_client.client_kill_filter(_id=first)
+    store.save("s2", "p", Kept(new_state("en", None)), None)
+    assert store.load("s2", "p").kept == Kept(new_state("en", None))
+    assert store._trip(("CLIENT", "ID"))[0] not in (first, other[0])
