@@ -9,7 +9,7 @@ every screen reachable from a test without a server, and a hop fast.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from core.directory import Directory
 from core.errors import InvalidReference
@@ -32,7 +32,7 @@ from menus.screens import (
     page_count,
     pick,
 )
-from menus.state import Draft, State, new_draft_key
+from menus.state import Draft, State, new_draft_key, replace
 
 MAX_NAME = 40
 MAX_LETTERS = 20

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, TypeVar
 
 # A screen: (node, page, argument). The argument names the list or carries a reference.
 Frame = tuple[str, int, str]
@@ -96,6 +96,25 @@ class State:
                    arg=d.get("a", ""), back=tuple((f[0], f[1], f[2]) for f in d.get("b", [])),
                    draft=Draft.decode(raw_draft), offer=bool(d.get("o")), error=d.get("e", ""),
                    text=d.get("t", ""))
+
+
+T = TypeVar("T", State, Draft)
+_FIELDS = {cls: frozenset(f.name for f in fields(cls)) for cls in (State, Draft)}
+
+
+def replace(obj: T, **changes: Any) -> T:
+    """``dataclasses.replace`` for these two frozen classes, which have no ``__post_init__``
+    and no field left out of ``__init__``: a copy of the instance's attributes with
+    ``changes`` over them. A hop makes several, and the library's walk of the fields
+    and its call of ``__init__`` cost each about 2 µs against half a µs this way.
+    A name that is not a field is refused, as there.
+    """
+    unknown = changes.keys() - _FIELDS[type(obj)]
+    if unknown:
+        raise TypeError(f"{type(obj).__name__} has no field {sorted(unknown)[0]!r}")
+    new = object.__new__(type(obj))
+    new.__dict__.update(obj.__dict__, **changes)
+    return new
 
 
 def new_state(lang: str, draft: Draft | None = None) -> State:

@@ -192,6 +192,14 @@ _HELD = threading.local()
 _RETRY = Retry(NoBackoff(), 1)
 
 
+def _forget_held() -> None:
+    global _HELD
+    _HELD = threading.local()  # a forked child never writes on its parent's sockets
+
+
+os.register_at_fork(after_in_child=_forget_held)
+
+
 def _connection(pool: redis.ConnectionPool) -> Any:
     """The calling thread's own connection to ``pool``'s server, made on first use.
 
@@ -200,10 +208,9 @@ def _connection(pool: redis.ConnectionPool) -> Any:
     connect) but never lent from it: when the server's idle thread exits, the
     connection goes with it. A forked child makes its own.
     """
-    held = getattr(_HELD, "conns", None)
-    if held is None or _HELD.pid != os.getpid():
+    held: weakref.WeakKeyDictionary[Any, Any] | None = getattr(_HELD, "conns", None)
+    if held is None:
         held = _HELD.conns = weakref.WeakKeyDictionary()
-        _HELD.pid = os.getpid()
     conn = held.get(pool)
     if conn is None:
         conn = held[pool] = pool.make_connection()

@@ -148,12 +148,12 @@ class Answerer:
         if not DIAL_CHARS.issuperset(dial):
             # Text we never saw: the session expired under us; the draft is still kept.
             return state, self.menu.apology(state.lang, EXPIRED)
-        screen = self.menu.show(state)
+        screen = None  # the root is rendered only if no digit moves past it
         for choice in (c for c in dial.split("*") if c):
             state, screen = self.menu.step(state, choice)
             if screen.effect or screen.end:
                 break
-        return state, screen
+        return state, screen or self.menu.show(state)
 
     def _new_input(self, hop: Hop, kept: Kept[State]) -> str:
         if not hop.cumulative:
