@@ -10,12 +10,13 @@ answer and any news of their own feedback always go.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from core.db import PENDING_SMS
-from core.events import EventKind, record
+from core.events import EventKind, entry, record
 from core.models import Feedback, OutboundMessage, Subscriber, utcnow
 
 # The only purposes an opt-out stops: messages the citizen did not ask for.
@@ -35,10 +36,13 @@ def is_opted_out(session: Session, phone: str) -> bool:
 
 def queue_sms(session: Session, *, phone: str, text: str, purpose: str,
               feedback: Feedback | None = None,
-              now: datetime | None = None) -> OutboundMessage | None:
+              now: datetime | None = None,
+              history: list[dict[str, Any]] | None = None) -> OutboundMessage | None:
     """Record an SMS for sending after commit; ``None`` if the number opted out of it.
 
-    ``now`` dates the row (a submission passes the database's clock).
+    ``now`` dates the row (a submission passes the database's clock). With
+    ``history`` the feedback's ``sms_queued`` entry is appended there, for the
+    caller to write with :func:`core.events.write`, instead of to the session.
     """
     if purpose in STOPPED_BY_OPT_OUT and is_opted_out(session, phone):
         return None
@@ -51,7 +55,10 @@ def queue_sms(session: Session, *, phone: str, text: str, purpose: str,
         "feedback_id": feedback.id if feedback is not None else None},
         execution_options={"autoflush": False}).one()
     session.info.setdefault(PENDING_SMS, []).append(msg.id)
-    if feedback is not None:
+    if feedback is not None and history is not None:
+        history.append(entry(feedback.id, EventKind.SMS_QUEUED, None, now, message_id=msg.id,
+                             purpose=purpose))
+    elif feedback is not None:
         record(session, feedback, EventKind.SMS_QUEUED, None, now, message_id=msg.id,
                purpose=purpose)
     return msg

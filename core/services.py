@@ -24,7 +24,7 @@ from core.errors import (
     RateLimited,
     UnknownFeedback,
 )
-from core.events import EventKind, record
+from core.events import EventKind, entry, record, write
 from core.i18n import normalise_locale, translator
 from core.institutions import get_institution, submission_target
 from core.kiongozi import check_leader_target
@@ -153,14 +153,16 @@ def submit_feedback(session: Session, sub: Submission, now: datetime | None = No
         "submission_key": sub.key, "to_leader": sub.to_leader})
     if not fresh:
         return feedback
-    record(session, feedback, EventKind.CREATED, officer, now, channel=channel.value,
-           institution=inst.code, anonymous=sub.anonymous,
-           **({"to_leader": True} if sub.to_leader else {}))
+    # Its history goes in one INSERT after the SMS row's, not through a flush at commit.
+    history = [entry(feedback.id, EventKind.CREATED, officer, now, channel=channel.value,
+                     institution=inst.code, anonymous=sub.anonymous,
+                     **({"to_leader": True} if sub.to_leader else {}))]
     if phone:
         t = translator(feedback.language)
         queue_sms(session, phone=phone, feedback=feedback, purpose="reference", now=now, text=t._(
             "Thank you. Ref %(ref)s, sent to %(inst)s. To track it, send STATUS %(ref)s",
-            ref=feedback.reference, inst=inst.short_name(t.locale)))
+            ref=feedback.reference, inst=inst.short_name(t.locale)), history=history)
+    write(session, history)
     return feedback
 
 
