@@ -96,7 +96,7 @@ def check_submission_rate(session: Session, phone: str, now: datetime) -> None:
     if not windows:
         return
     values = {f"since{n}": now - window for n, (_, window) in enumerate(windows)}
-    sent = session.execute(_rate_statement(len(windows)), {
+    sent = session.connection().execute(_rate_statement(len(windows)), {
         "phone": phone, "since": now - max(window for _, window in windows), **values}).one()
     for (limit, window), count in zip(windows, sent, strict=True):
         if (count or 0) >= limit:
@@ -105,12 +105,17 @@ def check_submission_rate(session: Session, phone: str, now: datetime) -> None:
 
 @lru_cache(maxsize=4)
 def _rate_statement(windows: int) -> Any:
-    """The number's submissions since each window's start, in one query built once."""
-    since = [bindparam(f"since{n}", type_=Feedback.created_at.type) for n in range(windows)]
-    return select(*(func.count().filter(Feedback.created_at > start) for start in since)).where(
-        Feedback.submitter_phone == bindparam("phone"),
-        Feedback.created_at > bindparam("since", type_=Feedback.created_at.type),
-        Feedback.channel.in_(CITIZEN_CHANNELS))
+    """The number's submissions since each window's start, in one query built once.
+
+    Of the table's columns, run on the connection: through the ORM the count cost
+    a submission several times the CPU the database spent on it.
+    """
+    c = Feedback.metadata.tables[Feedback.__tablename__].c
+    since = [bindparam(f"since{n}", type_=c.created_at.type) for n in range(windows)]
+    return select(*(func.count().filter(c.created_at > start) for start in since)).where(
+        c.submitter_phone == bindparam("phone"),
+        c.created_at > bindparam("since", type_=c.created_at.type),
+        c.channel.in_(CITIZEN_CHANNELS))
 
 
 def submit_feedback(session: Session, sub: Submission, now: datetime | None = None,
