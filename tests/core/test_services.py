@@ -41,6 +41,23 @@ def test_submit_records_feedback_event_and_reference_sms(session, make_feedback)
     assert msg is not None and feedback.reference in msg.text and msg.text.startswith("Thank you")
 
 
+def test_submit_writes_its_history_in_order_with_the_sms_it_queued(session,
+                                                                     make_feedback) -> None:
+    # The two entries are written past the unit of work (core.events.write): the same rows
+    # an ORM flush wrote, in the same order, dated with the feedback.
+    feedback = make_feedback(phone="0712345678", anonymous=True)
+    events = list(session.scalars(select(Event).where(Event.feedback_id == feedback.id)
+                                  .order_by(Event.id)))
+    msg = session.scalar(select(OutboundMessage).where(OutboundMessage.feedback_id == feedback.id))
+    assert msg is not None and msg.status == "queued" and msg.attempts == 0
+    assert [(e.kind, e.actor, e.officer_id, e.at) for e in events] == [
+        ("created", "system", None, feedback.created_at),
+        ("sms_queued", "system", None, feedback.created_at)]
+    assert events[0].data == {"channel": "sms", "institution": "TRA", "anonymous": True}
+    assert events[1].data == {"message_id": msg.id, "purpose": "reference"}
+    assert [e.kind for e in feedback.events] == ["created", "sms_queued"]
+
+
 def test_swahili_is_the_default_language(session, make_feedback) -> None:
     feedback = make_feedback()
     msg = session.scalar(select(OutboundMessage).where(OutboundMessage.feedback_id == feedback.id))
