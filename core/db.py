@@ -24,6 +24,9 @@ from core.policies import Policies
 log = logging.getLogger(__name__)
 
 PENDING_SMS = "pending_sms"
+# Events core.events.write inserted past the unit of work, for a before_commit hook (the
+# metrics) that would otherwise see only the ones flushed by the ORM.
+WRITTEN_EVENTS = "written_events"
 DISPATCH = "dispatch_sms"
 
 Dispatcher = Callable[[list[int]], None]
@@ -91,3 +94,4 @@ def _after_commit(session: Session) -> None:
 def _after_rollback(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is None:  # only a rollback of the outermost transaction
         session.info.pop(PENDING_SMS, None)
+        session.info.pop(WRITTEN_EVENTS, None)

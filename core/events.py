@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from core.db import WRITTEN_EVENTS
 from core.models import Event, Feedback, Officer, utcnow
 
 # Built once: a submission writes its Events with it, outside the unit of work. RETURNING
@@ -93,5 +94,6 @@ def write(session: Session, entries: list[dict[str, Any]]) -> None:
     a whole ORM flush at commit otherwise. An entry without ``at`` is dated now.
     """
     if entries:
-        session.connection().execute(_INSERT, [e if "at" in e else {**e, "at": utcnow()}
-                                               for e in entries])
+        rows = [e if "at" in e else {**e, "at": utcnow()} for e in entries]
+        session.connection().execute(_INSERT, rows)
+        session.info.setdefault(WRITTEN_EVENTS, []).extend(rows)

@@ -41,7 +41,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from core.accountability import overdue_counts
-from core.db import PENDING_SMS
+from core.db import PENDING_SMS, WRITTEN_EVENTS
 from core.models import Event, OutboundMessage
 from infra import db, kv
 
@@ -110,8 +110,8 @@ def _note(session: Session, flush_context: Any, instances: Any) -> None:
     """
     tally: Tally[str] = session.info.setdefault(PENDING, Tally())
     for obj in session.new:
-        if isinstance(obj, Event) and obj.kind == "created":  # every feedback has one
-            tally[f"submissions:{(obj.data or {}).get('channel', 'unknown')}"] += 1
+        if isinstance(obj, Event):
+            _note_event(tally, obj.kind, obj.data)
     for obj in session.dirty:
         if isinstance(obj, OutboundMessage):
             added = session.is_modified(obj) and _new_status(obj)
@@ -119,11 +119,20 @@ def _note(session: Session, flush_context: Any, instances: Any) -> None:
                 tally[f"sms:{added}"] += 1
 
 
+def _note_event(tally: Tally[str], kind: str, data: dict[str, Any] | None) -> None:
+    if kind == "created":  # every feedback has one
+        tally[f"submissions:{(data or {}).get('channel', 'unknown')}"] += 1
+
+
 def _note_queued(session: Session) -> None:
-    """Before a commit: the SMS it queues, the ids core hands the dispatcher after it."""
+    """Before a commit: the SMS it queues, the ids core hands the dispatcher after it, and
+    the Events written past the unit of work (a submission's: ``core.events.write``)."""
     queued = len(session.info.get(PENDING_SMS, ()))
     if queued:
         session.info.setdefault(PENDING, Tally())["sms:queued"] += queued
+    if not session.in_nested_transaction():  # a savepoint's commit: the outer one counts
+        for row in session.info.pop(WRITTEN_EVENTS, ()):
+            _note_event(session.info.setdefault(PENDING, Tally()), row["kind"], row["data"])
 
 
 def _new_status(obj: OutboundMessage) -> str | None:
