@@ -17,12 +17,12 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from core.db import WRITTEN_EVENTS
-from core.models import Event, Feedback, Officer, utcnow
+from core.models import Event, Feedback, Officer, table_of, utcnow
 
 # Built once: a submission writes its Events with it, outside the unit of work. RETURNING
 # makes SQLAlchemy send the rows as one multi-VALUES INSERT; without it psycopg's
 # executemany runs a pipeline of one INSERT per row with a sync round trip of its own.
-_TABLE = Event.metadata.tables[Event.__tablename__]
+_TABLE = table_of(Event)
 _INSERT = insert(_TABLE).returning(_TABLE.c.id)
 
 
@@ -89,9 +89,10 @@ def record(session: Session, feedback: Feedback | int, kind: EventKind,
 def write(session: Session, entries: list[dict[str, Any]]) -> None:
     """Insert ``entries`` (made by :func:`entry`) now, in one statement, past the unit of work.
 
-    For a writer that already holds the feedback's id and wants its history in
-    the same round trip as nothing else to flush: a submission's two entries cost
-    a whole ORM flush at commit otherwise. An entry without ``at`` is dated now.
+    For a writer that holds the feedback's id and has nothing else to flush: a
+    submission's two entries cost a whole ORM flush at commit otherwise. An entry
+    without ``at`` is dated now. The rows are left in ``session.info`` for the hooks
+    that count what a commit wrote (:data:`core.db.WRITTEN_EVENTS`).
     """
     if entries:
         rows = [e if "at" in e else {**e, "at": utcnow()} for e in entries]

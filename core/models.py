@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     SmallInteger,
     String,
+    Table,
     Text,
     UniqueConstraint,
     event,
@@ -61,6 +62,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     pass
+
+
+def table_of(model: type[Base]) -> Table:
+    """The mapped class's table, for a Core statement that skips the ORM's insert machinery
+    (``model.__table__`` is typed as any FromClause, which ``insert()`` refuses)."""
+    return model.metadata.tables[model.__tablename__]
 
 
 class Institution(Base):

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from core.db import PENDING_SMS
 from core.events import EventKind, entry, record
-from core.models import Feedback, OutboundMessage, Subscriber, utcnow
+from core.models import Feedback, OutboundMessage, Subscriber, table_of, utcnow
 
 # The only purposes an opt-out stops: messages the citizen did not ask for.
 STOPPED_BY_OPT_OUT = frozenset({"reminder", "draft_kept", "campaign"})
@@ -27,7 +27,7 @@ SENT_WHOLE = frozenset({"answer"})
 # Built once (every submission runs it; only the values change). A Core INSERT of the
 # table loaded as the row's object: an ORM-enabled INSERT … RETURNING goes through the
 # ORM's bulk-insert machinery, which cost more CPU than the rest of queue_sms.
-_TABLE = OutboundMessage.metadata.tables[OutboundMessage.__tablename__]
+_TABLE = table_of(OutboundMessage)
 _INSERT = select(OutboundMessage).from_statement(insert(_TABLE).values(
     {name: bindparam(name) for name in ("phone", "text", "purpose", "created_at",
                                         "feedback_id")}).returning(*_TABLE.c))

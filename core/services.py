@@ -29,7 +29,7 @@ from core.i18n import normalise_locale, translator
 from core.institutions import get_institution, submission_target
 from core.kiongozi import check_leader_target
 from core.localtime import local_date
-from core.models import Feedback, Officer, OutboundMessage, Subscriber, utcnow
+from core.models import Feedback, Officer, OutboundMessage, Subscriber, table_of, utcnow
 from core.notify import queue_sms
 from core.permits import check_action
 from core.phones import normalise_phone
@@ -110,7 +110,7 @@ def _rate_statement(windows: int) -> Any:
     Of the table's columns, run on the connection: through the ORM the count cost
     a submission several times the CPU the database spent on it.
     """
-    c = Feedback.metadata.tables[Feedback.__tablename__].c
+    c = table_of(Feedback).c
     since = [bindparam(f"since{n}", type_=c.created_at.type) for n in range(windows)]
     return select(*(func.count().filter(c.created_at > start) for start in since)).where(
         c.submitter_phone == bindparam("phone"),
@@ -214,7 +214,7 @@ def _insert_statement(dialect_insert: Callable[..., Any], columns: tuple[str, ..
     ORM-enabled INSERT's bulk-insert machinery cost as much again. A new row has
     no events to load.
     """
-    table = Feedback.metadata.tables[Feedback.__tablename__]
+    table = table_of(Feedback)
     return (select(Feedback).from_statement(
         dialect_insert(table).values({name: bindparam(name) for name in ("reference", *columns)})
         .on_conflict_do_nothing().returning(*table.c)).options(lazyload(Feedback.events)))

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import as_utc, now_expression
 from core.i18n import normalise_locale
-from core.models import Subscriber
+from core.models import Subscriber, table_of
 
 
 def dialect_insert(session: Session) -> Any:
@@ -48,7 +48,7 @@ def _upsert_statement(dialect: str, update_language: bool) -> Any:
     bulk-insert machinery, which cost a submission more CPU than the statement itself;
     :func:`_subscriber` reads the row back through the ORM where one is wanted.
     """
-    table = Subscriber.metadata.tables[Subscriber.__tablename__]
+    table = table_of(Subscriber)
     ins = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table).values(
         phone=bindparam("phone"), language=bindparam("language"), opted_out=False,
         created_at=now_expression(dialect))
