@@ -15,11 +15,14 @@ Keys (bytes values, compact JSON):
     ussd:k:<session>   lock held while a hop runs an effect     a few seconds
     ussd:e:<session>   an end-of-session notice was handled     1 hour
 
-A navigation hop reads with one MGET and writes with one pipelined round trip.
+A navigation hop reads with one MGET and writes with one pipelined round trip. A
+session's first hop can be one round trip (:meth:`SessionStore.open`): a script writes
+the new session only if nothing is kept for it, its number's draft or language.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -97,7 +100,30 @@ class SessionStore(Generic[S]):
                     digest=data.get("g", 0), hop=data.get("h", ""), reply=data.get("r", ""))
 
     def load(self, session_id: str, phone: str) -> Loaded[S]:
-        raw_state, raw_draft, raw_lang = self._trip(("MGET", *self._keys(session_id, phone)))[0]
+        return self._loaded(self._trip(("MGET", *self._keys(session_id, phone)))[0])
+
+    def open(self, session_id: str, phone: str, first: bytes) -> Loaded[S] | None:
+        """Store ``first`` (a :meth:`Kept.encode`) as a new session in the one round trip
+        that looks for it.
+
+        Returns None when it was stored: nothing was kept for the session, the
+        number's draft or its language, so ``first`` (worked out as if so) is the
+        session. Otherwise nothing is written and what is kept comes back, as
+        :meth:`load` reads it: the hop is a later one, a retry, or a redial that a
+        draft or a new language changes. The look and the write are one script, so
+        no other hop comes between them. ``first`` must hold no draft: the draft is
+        stored apart, and is never written here.
+        """
+        keys = self._keys(session_id, phone)
+        args = (3, *keys, first, self.ttl)
+        try:
+            reply = self._trip(("EVALSHA", _OPEN_SHA, *args))[0]
+        except redis.exceptions.NoScriptError:  # a new or restarted server: send it whole
+            reply = self._trip(("EVAL", _OPEN, *args))[0]
+        return self._loaded(reply) if isinstance(reply, list) else None
+
+    def _loaded(self, found: list[bytes | None]) -> Loaded[S]:
+        raw_state, raw_draft, raw_lang = found
         kept = self._decode(raw_state, raw_draft) if raw_state else None
         return Loaded(kept, raw_draft, raw_lang.decode() if raw_lang else None)
 
@@ -187,6 +213,15 @@ class SessionStore(Generic[S]):
     def unmark_notice(self, session_id: str) -> None:
         self.client.delete(f"ussd:e:{session_id}")
 
+
+# KEYS: the session, the number's draft, its language (as _keys); ARGV: the new session, its TTL.
+_OPEN = """
+local found = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3])
+if found[1] or found[2] or found[3] then return found end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1
+"""
+_OPEN_SHA = hashlib.sha1(_OPEN.encode()).hexdigest()
 
 _HELD = threading.local()
 _RETRY = Retry(NoBackoff(), 1)

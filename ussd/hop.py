@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+import weakref
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -38,6 +39,10 @@ WAIT_SECONDS = 8.0
 # may be a worker killed mid-hop, whose lock would outlive the aggregator's patience.
 GRACE_SECONDS = 1.5
 DIAL_CHARS = frozenset("0123456789*")
+# The longest text a hop may open its session with in one round trip: a dial-through is
+# a few digits, and a longer text is a later hop's (see Answerer._opening).
+MAX_OPENING_TEXT = 24
+MAX_OPENINGS = 1024  # per menu snapshot; emptied when full
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,20 @@ class Hop:
 
 def text_key(text: str) -> str:
     return f"{len(text)}:{zlib.crc32(text.encode())}"
+
+
+@dataclass(frozen=True)
+class Opening:
+    """A session's first hop, worked out ahead: the session as stored, and the answer."""
+
+    kept: bytes
+    body: str
+
+
+# Per menu snapshot: (language, dial, text, hop key) -> its opening, or None for a hop that
+# cannot open its session in one round trip. A new snapshot starts empty.
+_OPENINGS: weakref.WeakKeyDictionary[Menu, dict[tuple[str, str, str, str], Opening | None]] = \
+    weakref.WeakKeyDictionary()
 
 
 # (effect name, number as the core stores it, session id) -> may it run now? (a rate limit)
@@ -90,7 +109,14 @@ class Answerer:
     def answer(self, hop: Hop) -> str:
         lang = "sw"
         try:
-            loaded = self.store.load(hop.session_id, hop.phone)
+            opening = self._opening(hop)
+            if opening is None:
+                loaded = self.store.load(hop.session_id, hop.phone)
+            else:
+                found = self.store.open(hop.session_id, hop.phone, opening.kept)
+                if found is None:
+                    return opening.body  # the hop opened its session
+                loaded = found
             lang = loaded.kept.state.lang if loaded.kept else (loaded.lang or lang)
             return self._answer(hop, loaded)
         except redis.RedisError:
@@ -103,6 +129,35 @@ class Answerer:
             log.exception("USSD hop %s failed", hop.session_id)
             self.session.rollback()
         return self.menu.apology(lang).body
+
+    def _opening(self, hop: Hop) -> Opening | None:
+        """What this hop answers and keeps if it opens its session, when that needs
+        no more than the snapshot: one round trip (:meth:`SessionStore.open`) then
+        both looks for the session and stores it.
+
+        Any short dial-only text may open a session (``""``, or a dial-through such
+        as ``9*2``), and the opening is a function of the snapshot, the language and
+        the text, so it is worked out once for each. Not for a hop whose first screen
+        begins a draft (its key is drawn afresh) or runs an effect, nor where the
+        language needs a parse of the number or a query (no snapshot).
+        """
+        if (not hop.cumulative or self.languages is None or not hop.phone.startswith("+")
+                or len(hop.text) > MAX_OPENING_TEXT or not DIAL_CHARS.issuperset(hop.text)):
+            return None
+        lang = self.languages.get(hop.phone, "sw")
+        table = _OPENINGS.get(self.menu)
+        if table is None:
+            table = _OPENINGS.setdefault(self.menu, {})
+        key = (lang, hop.dial, hop.text, hop.key)
+        if key in table:
+            return table[key]
+        state, screen = self._start(hop, new_state(lang))
+        opening = None if screen.effect or state.draft is not None else \
+            Opening(self._kept(hop, state, screen).encode(), screen.body)
+        if len(table) >= MAX_OPENINGS:
+            table.clear()
+        table[key] = opening
+        return opening
 
     def _known_language(self, hop: Hop) -> str | None:
         """The number's language from the snapshot: no query on a navigation hop.
@@ -168,15 +223,18 @@ class Answerer:
 
     def _save(self, hop: Hop, state: State, screen: Screen, draft_raw: bytes | None,
               cache_lang: str | None = None) -> str:
-        body = screen.body
+        kept = self._kept(hop, state, screen)
+        self.store.save(hop.session_id, hop.phone, kept, draft_raw, cache_lang)
+        return screen.body
+
+    @staticmethod
+    def _kept(hop: Hop, state: State, screen: Screen) -> Kept[State]:
         consumed = len(hop.text) if hop.cumulative else 0
         digest = zlib.crc32(hop.text.encode()) if hop.cumulative else 0
         # Only an END is kept verbatim: a CON screen is re-rendered from the state, which
         # keeps the session small.
-        reply = body if screen.end else ""
-        kept = Kept(state, consumed=consumed, digest=digest, hop=hop.key, reply=reply)
-        self.store.save(hop.session_id, hop.phone, kept, draft_raw, cache_lang)
-        return body
+        reply = screen.body if screen.end else ""
+        return Kept(state, consumed=consumed, digest=digest, hop=hop.key, reply=reply)
 
     def _effect(self, hop: Hop, state: State, screen: Screen, loaded: Loaded[State]) -> str:
         """Run a submit/track/appeal/language once, even if the hop arrives twice at once.

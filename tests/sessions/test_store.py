@@ -80,3 +80,31 @@ def test_each_thread_trips_on_its_own_connection_and_a_lost_one_is_remade(redis_
     store.save("s2", "p", Kept(new_state("en", None)), None)
     assert store.load("s2", "p").kept == Kept(new_state("en", None))
     assert store._trip(("CLIENT", "ID"))[0] not in (first, other[0])
+
+
+def test_open_stores_a_new_session_only_where_nothing_is_kept(redis_client) -> None:
+    store = SessionStore(redis_client, State.read)
+    first = Kept(new_state("en"), hop="0:0")
+    assert store.open("s1", "p", first.encode()) is None  # opened: nothing was kept
+    assert store.load("s1", "p").kept == first
+    assert 0 < redis_client.ttl("ussd:s:s1") <= 300
+
+    again = store.open("s1", "p", Kept(new_state("sw")).encode())  # a later hop, a retry
+    assert again is not None and again.kept == first
+    assert store.load("s1", "p").kept == first  # not overwritten
+
+    draft = Draft(kind="complaint", key="k1")
+    redis_client.set("ussd:d:q", draft.encode())
+    kept = store.open("s2", "q", first.encode())  # a redial: the draft changes the opening
+    assert kept is not None and kept.kept is None and Draft.decode(kept.draft_raw) == draft
+    redis_client.set("ussd:l:r", b"en")
+    kept = store.open("s3", "r", first.encode())  # a language just changed, not in the snapshot
+    assert kept is not None and kept.lang == "en"
+    assert redis_client.get("ussd:s:s2") is None and redis_client.get("ussd:s:s3") is None
+
+
+def test_open_sends_its_script_whole_to_a_server_that_lost_it(redis_client) -> None:
+    store = SessionStore(redis_client, State.read)
+    redis_client.script_flush()
+    assert store.open("s1", "p", Kept(new_state("sw")).encode()) is None
+    assert store.open("s1", "p", Kept(new_state("sw")).encode()) is not None  # now by its sha

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import uuid
+from collections.abc import Callable
 
 from sqlalchemy import func, select
 
@@ -240,3 +242,34 @@ def test_language_set_by_sms_is_known_without_a_query_per_session(app, at, sessi
     app.extensions["ussd_menu"].reset()                       # the next snapshot reload
     assert at(phone="+255715000333").dial().startswith("CON Government services")
     assert at(phone="+255715000444").dial().startswith("CON Huduma za Serikali")
+
+
+def _round_trips(redis_client, hop: Callable[[], str]) -> list[str]:
+    """The commands ``hop`` sent to the app's Redis database: not those its scripts ran, nor
+    the health check redis-py makes on a connection new or idle for 30 s."""
+    db = redis_client.connection_pool.connection_kwargs.get("db", 0)
+    marker = f"end-{uuid.uuid4().hex}"
+    with redis_client.monitor() as monitor:
+        hop()
+        redis_client.echo(marker)
+        sent = []
+        for command in monitor.listen():
+            if marker in command["command"]:
+                return sent
+            name = command["command"].split()[0].upper()
+            if command["db"] == db and command["client_type"] != "lua" and name != "PING":
+                sent.append(name)
+    return sent
+
+
+def test_a_first_hop_is_one_round_trip_and_a_later_one_two(at, redis_client) -> None:
+    s = at()
+    assert _round_trips(redis_client, s.dial) == ["EVALSHA"]  # looks and stores at once
+    assert _round_trips(redis_client, lambda: s.send("9")) == ["EVALSHA", "SET"]
+    assert _round_trips(redis_client, lambda: s.send("2")) == ["EVALSHA", "SET"]
+    dialled = at()
+    assert _round_trips(redis_client, lambda: dialled.dial("9*2")) == ["EVALSHA"]
+    assert dialled.retry() == s.retry()  # the same screen, by either way in
+    assert s.retry().startswith("CON e-Mrejesho")
+    assert _round_trips(redis_client, lambda: s.send("1*x")) == ["MGET", "SET"]  # not dial-only
+
