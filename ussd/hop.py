@@ -43,6 +43,9 @@ DIAL_CHARS = frozenset("0123456789*")
 # a few digits, and a longer text is a later hop's (see Answerer._opening).
 MAX_OPENING_TEXT = 24
 MAX_OPENINGS = 1024  # per menu snapshot; emptied when full
+# Sessions this process answered lately: their next hop is a later one, read with a plain
+# MGET rather than the opening script. Only a hint (either way is right), emptied when full.
+MAX_ANSWERED = 8192
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class Opening:
 # cannot open its session in one round trip. A new snapshot starts empty.
 _OPENINGS: weakref.WeakKeyDictionary[Menu, dict[tuple[str, str, str, str], Opening | None]] = \
     weakref.WeakKeyDictionary()
+_ANSWERED: set[str] = set()
 
 
 # (effect name, number as the core stores it, session id) -> may it run now? (a rate limit)
@@ -139,11 +143,18 @@ class Answerer:
         as ``9*2``), and the opening is a function of the snapshot, the language and
         the text, so it is worked out once for each. Not for a hop whose first screen
         begins a draft (its key is drawn afresh) or runs an effect, nor where the
-        language needs a parse of the number or a query (no snapshot).
+        language needs a parse of the number or a query (no snapshot), nor for a
+        session this process has seen already: its hop is a later one, and a plain
+        MGET reads that more cheaply than the script.
         """
         if (not hop.cumulative or self.languages is None or not hop.phone.startswith("+")
                 or len(hop.text) > MAX_OPENING_TEXT or not DIAL_CHARS.issuperset(hop.text)):
             return None
+        if hop.session_id in _ANSWERED:
+            return None
+        if len(_ANSWERED) >= MAX_ANSWERED:
+            _ANSWERED.clear()
+        _ANSWERED.add(hop.session_id)
         lang = self.languages.get(hop.phone, "sw")
         table = _OPENINGS.get(self.menu)
         if table is None:

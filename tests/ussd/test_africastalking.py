@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from core.models import Feedback, OutboundMessage, Subscriber
 from core.services import answer_feedback, find_feedback
+import ussd.hop
 
 PHONE = "+255712345678"
 
@@ -265,11 +266,22 @@ def _round_trips(redis_client, hop: Callable[[], str]) -> list[str]:
 def test_a_first_hop_is_one_round_trip_and_a_later_one_two(at, redis_client) -> None:
     s = at()
     assert _round_trips(redis_client, s.dial) == ["EVALSHA"]  # looks and stores at once
-    assert _round_trips(redis_client, lambda: s.send("9")) == ["EVALSHA", "SET"]
-    assert _round_trips(redis_client, lambda: s.send("2")) == ["EVALSHA", "SET"]
+    assert _round_trips(redis_client, lambda: s.send("9")) == ["MGET", "SET"]  # seen here
+    assert _round_trips(redis_client, lambda: s.send("2")) == ["MGET", "SET"]
     dialled = at()
     assert _round_trips(redis_client, lambda: dialled.dial("9*2")) == ["EVALSHA"]
     assert dialled.retry() == s.retry()  # the same screen, by either way in
     assert s.retry().startswith("CON e-Mrejesho")
     assert _round_trips(redis_client, lambda: s.send("1*x")) == ["MGET", "SET"]  # not dial-only
+
+
+def test_a_later_hop_another_process_saw_first_goes_on_from_what_is_kept(at, redis_client) -> None:
+    s = at()
+    s.dial()
+    s.send("9")
+    ussd.hop._ANSWERED.clear()  # as if the hops so far had come to another worker
+    assert _round_trips(redis_client, lambda: s.send("2")) == ["EVALSHA", "SET"]  # found it
+    assert s.retry() == at().dial("9*2")
+    # seen here again: a plain MGET, then the session and the draft it begins (one pipeline)
+    assert _round_trips(redis_client, lambda: s.send("1")) == ["MGET", "SET", "SET"]
 
