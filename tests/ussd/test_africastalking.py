@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 from sqlalchemy import func, select
 
+import ussd.hop
 from core.models import Feedback, OutboundMessage, Subscriber
 from core.services import answer_feedback, find_feedback
-import ussd.hop
 
 PHONE = "+255712345678"
 
