@@ -107,14 +107,17 @@ def wrk_binary() -> str:
 
 
 def run_wrk(settings: Settings, base: str, hops: list[str], seconds: int,
-            connections: int | None = None, fresh: bool = False) -> dict[str, Any]:
+            connections: int | None = None, fresh: bool = False,
+            slots: int | None = None) -> dict[str, Any]:
     """One wrk run; returns its JSON summary with req/s and latencies in ms.
 
     ``fresh``: every request opens a new session with the next of ``hops`` as its text.
+    ``slots``: sessions each wrk thread keeps walking (a session's next hop is sent that
+    many requests after its last); by default enough that no hop meets its previous one.
     """
     conns = connections or settings.connections
     env = dict(os.environ, BENCH_HOPS="\n".join(hops), BENCH_FRESH="1" if fresh else "0",
-               BENCH_SLOTS=str(max(4000, 200 * conns)), BENCH_RUN=secrets.token_hex(4))
+               BENCH_SLOTS=str(slots or max(4000, 200 * conns)), BENCH_RUN=secrets.token_hex(4))
     cmd = [wrk_binary(), "-t", str(settings.wrk_threads), "-c", str(conns),
            "-d", f"{seconds}s", "--timeout", "5s", "-s", str(LUA), base]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True,

@@ -31,19 +31,22 @@ end
 
 local slots, cursor, started = {}, 0, 0
 
-local function new_session(slot)
+local function new_session(slot, last)
   started = started + 1
   -- BENCH_RUN differs per wrk run: a session id never meets a walk an earlier run left in Redis
   slot.id = string.format("bench-%s-%d-%d-%d", run, tid, started, math.random(1, 1000000000))
   slot.phone = string.format("%%2B25571%07d", math.random(0, 9999999))
   slot.hop = 1
+  slot.last = last or #hops
 end
 
 function init(args)
   math.randomseed(os.time() + tid)
   for i = 1, slots_n do
     slots[i] = {}
-    new_session(slots[i])
+    -- Each slot's first walk is cut short after a different hop (the citizen hangs up), so
+    -- the sessions are spread over the walk's hops rather than all at the same one at once.
+    new_session(slots[i], (i - 1) % #hops + 1)
   end
   wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 end
@@ -62,7 +65,7 @@ function request()
   local body = "sessionId=" .. slot.id .. "&serviceCode=%2A152%2A00%23&phoneNumber="
     .. slot.phone .. "&networkCode=63902&text=" .. urlencode(hops[slot.hop])
   slot.hop = slot.hop + 1
-  if slot.hop > #hops then new_session(slot) end
+  if slot.hop > slot.last then new_session(slot) end
   return wrk.format("POST", path, nil, body)
 end
 

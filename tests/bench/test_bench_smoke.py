@@ -126,3 +126,23 @@ def test_loader_tops_up_a_postgresql_table(app: Flask, database_url: str) -> Non
 
 def test_bench_runs_as_a_module() -> None:
     assert (Path(sys.modules["bench"].__file__).parent / "__main__.py").exists()
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_the_submission_walk_counts_the_feedback_it_made(app: Flask, database_url: str,
+                                                         redis_url: str) -> None:
+    """Its figure is feedback rows, not hops over the walk's length: a run that ends
+    mid-walk, or walks that never reach the confirm hop, submit nothing."""
+    from sqlalchemy import func, select
+
+    from bench.ussd import SUBMIT_WALK, submit_walk
+    from core.models import Feedback
+
+    settings = Settings(workers=1, connections=2, duration=3, port=free_port(),
+                        database_url=database_url, redis_url=redis_url)
+    made = submit_walk(settings, report.Report())
+    with app.extensions["db"].sessionmaker() as session:
+        rows = session.scalar(select(func.count()).select_from(Feedback))
+    assert made["feedback"] == rows - 1  # the walk that checks the path first made one
+    hops = made["rps"] * made["seconds"]
+    assert 0 < made["feedback"] < hops / len(SUBMIT_WALK)  # the first walks are cut short
