@@ -125,6 +125,11 @@ def _sql_kinds(statements: list[tuple[str, Any]], n: int) -> dict[str, float]:
         key = " ".join(words[:3]) if words and words[0] == "INSERT" else " ".join(words[:1])
         if words and words[0] == "SELECT" and "FROM" in words:
             key = "SELECT FROM " + words[words.index("FROM") + 1]
+        if words and words[0] == "WITH":  # data-modifying CTEs: the tables they write
+            bare = [w.lstrip("(") for w in words]
+            written = [w for a, b, w in zip(bare, bare[1:], bare[2:], strict=False)
+                       if (a, b) == ("INSERT", "INTO")]
+            key = "WITH … INSERT INTO " + ", ".join(written) if written else "WITH"
         kinds[key] = kinds.get(key, 0) + 1 / n
     return {k: round(v, 2) for k, v in sorted(kinds.items(), key=lambda kv_: -kv_[1])}
 

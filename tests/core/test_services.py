@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from core import services
 from core.errors import (
@@ -56,6 +56,30 @@ def test_submit_writes_its_history_in_order_with_the_sms_it_queued(session,
     assert events[0].data == {"channel": "sms", "institution": "TRA", "anonymous": True}
     assert events[1].data == {"message_id": msg.id, "purpose": "reference"}
     assert [e.kind for e in feedback.events] == ["created", "sms_queued"]
+
+
+def test_a_citizens_submission_is_the_numbers_lock_and_one_statement(session,
+                                                                      make_feedback) -> None:
+    """On PostgreSQL the rate count, the feedback, its SMS and its history are one
+    statement (core.whole_insert); SQLite writes them apart."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("one statement of data-modifying CTEs is PostgreSQL's")
+    make_feedback(phone="0712345670")  # the directory entry is cached from here on
+    sent: list[str] = []
+
+    def seen(conn, cursor, statement, *args) -> None:
+        sent.append(" ".join(statement.split()[:3]))
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        feedback = make_feedback(phone="0712345678")
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert sent == ["INSERT INTO subscriber", "WITH counts AS"]
+    assert (feedback.reference, feedback.status, feedback.sensitive) == (
+        session.scalar(select(Feedback.reference).where(Feedback.id == feedback.id)),
+        "received", False)
 
 
 def test_swahili_is_the_default_language(session, make_feedback) -> None:

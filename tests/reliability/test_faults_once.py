@@ -28,7 +28,7 @@ def _blocked_insert(engine: Any) -> bool:
     with engine.connect() as conn:
         return bool(conn.execute(text(
             "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-            "AND query ILIKE 'INSERT INTO feedback%'")).scalar())
+            "AND query ILIKE '%INSERT INTO feedback%'")).scalar())  # or WITH … AS (INSERT
 
 
 def _stored(app: Any) -> list[str]:
