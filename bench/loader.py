@@ -47,7 +47,9 @@ def reference(i: int) -> str:
 
 
 def _lines(start: int, count: int, insts: list[int], weights: list[float],
-           rng: random.Random, now: datetime) -> tuple[str, str]:
+           rng: random.Random, now: datetime,
+           skip: frozenset[int] = frozenset()) -> tuple[str, str]:
+    """COPY lines of feedback ``start``… and their events, but none for an id in ``skip``."""
     fb, ev = [], []
     inst_ids = rng.choices(insts, weights, k=count)
     kinds = rng.choices(KINDS, KIND_W, k=count)
@@ -58,6 +60,8 @@ def _lines(start: int, count: int, insts: list[int], weights: list[float],
         created = now - timedelta(seconds=rng.randrange(730 * 86400))
         stamp = created.isoformat()
         due = (created + timedelta(days=9)).isoformat()
+        if i in skip:
+            continue
         status, kind = statuses[n], kinds[n]
         phone = f"+25571{i % 10_000_000:07d}"
         text = f"{WORDS[i % 16]} {WORDS[(i // 16) % 16]} tatizo la {kind} namba {i}"
@@ -82,10 +86,17 @@ def load(url: str, rows: int, progress: bool = True) -> dict[str, float]:
         insts = [r[0] for r in conn.execute("SELECT id FROM institution ORDER BY id")]
         weights = [1.0 / (k + 1) ** 0.8 for k in range(len(insts))]
         rng, now = random.Random(start), datetime.now(UTC)
+        skipped = 0
         with conn.cursor() as cur:
             for offset in range(0, todo, CHUNK):
                 n = min(CHUNK, todo - offset)
-                fb, ev = _lines(start + offset, n, insts, weights, rng, now)
+                # A reference a submission already drew (the sections that submit may
+                # have run before this one filled the table) is left out, not collided with.
+                refs = {reference(i): i for i in range(start + offset, start + offset + n)}
+                taken = frozenset(refs[r] for (r,) in cur.execute(
+                    "SELECT reference FROM feedback WHERE reference = ANY(%s)", [list(refs)]))
+                skipped += len(taken)
+                fb, ev = _lines(start + offset, n, insts, weights, rng, now, taken)
                 with cur.copy(f"COPY feedback ({', '.join(FEEDBACK_COLS)}) FROM STDIN") as cp:
                     cp.write(fb)
                 with cur.copy(f"COPY event ({', '.join(EVENT_COLS)}) FROM STDIN") as cp:
@@ -107,5 +118,6 @@ def load(url: str, rows: int, progress: bool = True) -> dict[str, float]:
         # Squashing a load's millions of appended rows at once leaves them dead in the
         # table; a squash a minute never does (autovacuum reuses its few), so compact.
         conn.execute("VACUUM FULL ANALYZE feedback_tally")
-    return {"loaded": todo, "rows": rows, "seconds": round(time.monotonic() - t0, 1),
+    return {"loaded": todo - skipped, "rows": rows - skipped, "skipped": skipped,
+            "seconds": round(time.monotonic() - t0, 1),
             "squash_seconds": round(squashed, 1)}

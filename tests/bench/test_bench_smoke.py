@@ -125,6 +125,23 @@ def test_loader_tops_up_a_postgresql_table(app: Flask, database_url: str) -> Non
     assert loader.load(url, 30, progress=False)["loaded"] == 0
 
 
+def test_loader_leaves_out_a_reference_a_submission_drew(app: Flask, database_url: str,
+                                                        make_feedback) -> None:
+    """The submitting sections may run before the table is filled: their random references
+    share the loader's space, and a collision must not fail the load."""
+    from sqlalchemy import update
+
+    from core.models import Feedback
+
+    first = make_feedback()
+    with app.extensions["db"].sessionmaker() as session:  # what the loader draws for id 2
+        session.execute(update(Feedback).where(Feedback.id == first.id)
+                        .values(reference=loader.reference(first.id + 1)))
+        session.commit()
+    result = loader.load(database_url, 30, progress=False)
+    assert (result["skipped"], result["loaded"], result["rows"]) == (1, 28, 29)
+
+
 def test_bench_runs_as_a_module() -> None:
     assert (Path(sys.modules["bench"].__file__).parent / "__main__.py").exists()
 
