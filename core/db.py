@@ -29,7 +29,9 @@ PENDING_SMS = "pending_sms"
 WRITTEN_EVENTS = "written_events"
 DISPATCH = "dispatch_sms"
 
-Dispatcher = Callable[[list[int]], None]
+# Committed OutboundMessage ids, and the committed session's info (where a commit hook may
+# have left what it would write to the same server: see web's dispatcher) → whoever sends them.
+Dispatcher = Callable[[list[int], dict[str, Any]], None]
 
 
 def normalise_url(url: str) -> str:
@@ -86,7 +88,7 @@ def _after_commit(session: Session) -> None:
     if not ids or dispatch is None:
         return
     try:
-        dispatch(ids)
+        dispatch(ids, session.info)
     except Exception:  # the rows are committed as queued; the sweeper sends them later
         log.exception("could not dispatch %d SMS; they stay queued", len(ids))
 

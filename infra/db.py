@@ -9,7 +9,6 @@ when it is up and fresh, else the primary (see :mod:`infra.replica`).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, g, request
@@ -18,7 +17,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.db import make_engine, make_sessionmaker
+from core.db import Dispatcher, make_engine, make_sessionmaker
 from core.policies import DEFAULT as DEFAULT_POLICIES
 from core.policies import KEY as POLICIES_KEY
 from core.policies import Policies
@@ -35,7 +34,7 @@ class Database:
     replica: Replica | None = None
 
 
-Dispatch = Callable[[list[int]], None]  # committed OutboundMessage ids → whoever sends them
+Dispatch = Dispatcher  # committed OutboundMessage ids → whoever sends them (core.db)
 
 
 def init_app(app: Flask, dispatch: Dispatch | None = None,

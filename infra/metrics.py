@@ -23,7 +23,7 @@ import hmac
 import logging
 import os
 from collections import Counter as Tally
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -138,6 +138,20 @@ def _note_queued(session: Session) -> None:
 def _new_status(obj: OutboundMessage) -> str | None:
     history = inspect(obj).attrs.status.history
     return str(history.added[0]) if history.added else None
+
+
+def take_counts(info: dict[str, Any]) -> Callable[[Any], None] | None:
+    """The counts a commit left for this module, taken to be sent in another pipeline to
+    the same Redis (the SMS enqueue's, which runs first: see web's dispatcher); then
+    :func:`_committed` finds nothing more to send and a submission makes one round trip."""
+    tally: Tally[str] | None = info.pop(PENDING, None)
+    if not tally:
+        return None
+
+    def add(pipe: Any) -> None:
+        for field, n in tally.items():
+            pipe.hincrby(COUNTS_KEY, field, n)
+    return add
 
 
 def _committed(app: Flask, session: Session) -> None:

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from redis.client import Pipeline
 from rq import Queue, Retry, Worker
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
@@ -56,8 +58,10 @@ def batch_key(message_id: int) -> str:
     return f"sms-batch-of:{message_id}"
 
 
-def enqueue_messages(queue: Queue, ids: list[int]) -> None:
+def enqueue_messages(queue: Queue, ids: list[int],
+                     also: Callable[[Pipeline[bytes]], None] | None = None) -> None:
     """A lone message gets its own job; several committed together go BATCH to a job.
+    ``also`` adds other commands to the same round trip (the commit's metric counts).
 
     A job costs a worker a dozen Redis round trips and its sends two database
     transactions; a batch shares them (:func:`send_batch`). Both claim each row
@@ -76,6 +80,8 @@ def enqueue_messages(queue: Queue, ids: list[int]) -> None:
         for jid, chunk in batches:  # the sweeper asks which job carries a message
             for message_id in chunk:
                 pipe.set(batch_key(message_id), jid, ex=BATCH_KEY_TTL)
+        if also is not None:
+            also(pipe)
         pipe.execute()
 
 

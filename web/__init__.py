@@ -38,10 +38,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _sms_dispatcher(app: Flask) -> db.Dispatch:
-    """Committed SMS ids go to rq (see :func:`sms.jobs.enqueue_messages`) on the app's queue."""
+    """Committed SMS ids go to rq (see :func:`sms.jobs.enqueue_messages`) on the app's queue,
+    with the commit's metric counts in the same round trip (they go to the same Redis)."""
 
-    def dispatch(ids: list[int]) -> None:
-        enqueue_messages(kv.queue(app), ids)
+    def dispatch(ids: list[int], info: dict[str, Any]) -> None:
+        enqueue_messages(kv.queue(app), ids, also=metrics.take_counts(info))
 
     return dispatch
 

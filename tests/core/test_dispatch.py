@@ -18,7 +18,7 @@ def test_an_sms_queued_in_a_savepoint_is_dispatched_at_the_outer_commit(app) -> 
     engine = app.extensions["db"].engine
     seen: list[tuple[list[int], list[str]]] = []
 
-    def dispatch(ids: list[int]) -> None:  # what the worker's own connection would read
+    def dispatch(ids: list[int], info: dict) -> None:  # what the worker's connection reads
         with engine.connect() as other:
             seen.append((ids, list(other.scalars(
                 select(OutboundMessage.status).where(OutboundMessage.id.in_(ids))))))

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+import redis
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -42,6 +43,24 @@ def scrape(client: Any) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 def token(app, monkeypatch) -> str:
     monkeypatch.setitem(app.config, "METRICS_TOKEN", TOKEN)
     return TOKEN
+
+
+def test_a_submissions_commit_sends_its_sms_job_and_its_counts_in_one_round_trip(
+        app, session, make_feedback, token, client, monkeypatch) -> None:
+    """The commit's counts ride the SMS enqueue's pipeline to the same Redis, not one of
+    their own; and they are counted all the same."""
+    make_feedback(phone="0712000009")  # the directory entry and the scripts are warm now
+    pipelines: list[list[str]] = []
+    execute = redis.client.Pipeline.execute
+
+    def counted(pipe: Any, *args: Any, **kwargs: Any) -> Any:
+        pipelines.append([str(c[0][0]) for c in pipe.command_stack])
+        return execute(pipe, *args, **kwargs)
+
+    monkeypatch.setattr(redis.client.Pipeline, "execute", counted)
+    make_feedback(phone="0712000010")
+    assert len(pipelines) == 1 and "HINCRBY" in pipelines[0], pipelines
+    assert scrape(client)[("mrejesho_submissions_total", (("channel", "sms"),))] == 2
 
 
 def test_metrics_are_not_public(app, client, token, make_officer, login) -> None:  # noqa: F811
