@@ -157,10 +157,10 @@ def submit_feedback(session: Session, sub: Submission, now: datetime | None = No
     inst = submission_target(session, sub.institution_code)
     if sub.to_leader:
         check_leader_target(inst.kind)
-    locked = phone is not None and channel in CITIZEN_CHANNELS
-    if locked:
-        assert phone is not None
-        locked_at = claim_number(session, phone, sub.language)  # always: it is the lock
+    # A citizen's own number is locked, dated by the database and held to the limits.
+    citizen = phone if phone is not None and channel in CITIZEN_CHANNELS else None
+    if citizen is not None:
+        locked_at = claim_number(session, citizen, sub.language)  # always: it is the lock
         now = now or clock.now(session, locked_at)
     now = now or clock.now(session)
     values = {
@@ -172,18 +172,13 @@ def submit_feedback(session: Session, sub: Submission, now: datetime | None = No
         "submission_key": sub.key, "to_leader": sub.to_leader}
     detail = {"channel": channel.value, "institution": inst.code, "anonymous": sub.anonymous,
               **({"to_leader": True} if sub.to_leader else {})}
-    if locked and session.get_bind().dialect.name == "postgresql":
-        assert phone is not None
-        return _submit_whole(session, values, detail, inst, phone, officer)
-    if locked:
-        assert phone is not None
+    if citizen is not None and session.get_bind().dialect.name == "postgresql":
+        return _submit_whole(session, values, detail, inst, citizen, officer)
+    if citizen is not None:
         try:
-            check_submission_rate(session, phone, now)
-        except RateLimited:
-            first = _submitted(session, sub.key)
-            if first is None:
-                raise
-            return first                   # the limit never refuses a replay
+            check_submission_rate(session, citizen, now)
+        except RateLimited as limited:
+            return _replay_or_raise(session, sub.key, limited)
     feedback, fresh = _insert_or_find(session, values)
     if not fresh:
         return feedback
@@ -232,11 +227,8 @@ def _submit_whole(session: Session, values: dict[str, Any], detail: dict[str, An
         try:
             if row is not None:
                 _check_counts(windows, row[:len(windows)])
-        except RateLimited:
-            first = _submitted(session, values["submission_key"])
-            if first is None:
-                raise
-            return first                   # the limit never refuses a replay
+        except RateLimited as limited:
+            return _replay_or_raise(session, values["submission_key"], limited)
         first = _submitted(session, values["submission_key"])
         if first is not None:
             return first
@@ -252,6 +244,14 @@ def _submit_whole(session: Session, values: dict[str, Any], detail: dict[str, An
         entry(feedback.id, EventKind.SMS_QUEUED, None, now, message_id=row.message_id,
               purpose="reference")])
     return feedback
+
+
+def _replay_or_raise(session: Session, key: str | None, limited: RateLimited) -> Feedback:
+    """The limit never refuses a replay: the first feedback of ``key``, else ``limited``."""
+    first = _submitted(session, key)
+    if first is None:
+        raise limited
+    return first
 
 
 def _submitted(session: Session, key: str | None) -> Feedback | None:

@@ -145,13 +145,7 @@ def take_counts(info: dict[str, Any]) -> Callable[[Any], None] | None:
     the same Redis (the SMS enqueue's, which runs first: see web's dispatcher); then
     :func:`_committed` finds nothing more to send and a submission makes one round trip."""
     tally: Tally[str] | None = info.pop(PENDING, None)
-    if not tally:
-        return None
-
-    def add(pipe: Any) -> None:
-        for field, n in tally.items():
-            pipe.hincrby(COUNTS_KEY, field, n)
-    return add
+    return (lambda pipe: _add_counts(pipe, tally)) if tally else None
 
 
 def _committed(app: Flask, session: Session) -> None:
@@ -163,11 +157,15 @@ def _committed(app: Flask, session: Session) -> None:
 def _flush_counts(app: Flask, tally: Tally[str]) -> None:
     try:
         pipe = kv.client(app).pipeline(transaction=False)
-        for field, n in tally.items():
-            pipe.hincrby(COUNTS_KEY, field, n)
+        _add_counts(pipe, tally)
         pipe.execute()
     except redis.RedisError as exc:  # a metric is never worth a failed request
         log.warning("metrics: counters not recorded: %s", exc)
+
+
+def _add_counts(pipe: Any, tally: Tally[str]) -> None:
+    for field, n in tally.items():
+        pipe.hincrby(COUNTS_KEY, field, n)
 
 
 class ClusterCollector(Collector):
