@@ -35,6 +35,10 @@ def _stop(signum: int, frame: Any) -> None:
 
 def main() -> int:
     signal.signal(signal.SIGTERM, _stop)
+    # A forked child (a section's pool worker or send host) dies at SIGTERM as usual: with
+    # this handler it raised SystemExit wherever it waited, and a pool worker could die
+    # holding the task queue's lock and leave another waiting on it for ever.
+    os.register_at_fork(after_in_child=lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))
     settings = Settings()
     started = time.monotonic()
     rep = report.Report()

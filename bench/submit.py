@@ -11,7 +11,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import random
-import signal
 import statistics
 import time
 from typing import Any
@@ -108,19 +107,12 @@ def measure(settings: Settings, lean: bool, seconds: float) -> dict[str, Any]:
     """One round: a process per core submitting for ``seconds``."""
     procs = os.cpu_count() or 1
     start_at = time.time() + 3.0  # every process has built its app before the clock starts
-    with multiprocessing.get_context("fork").Pool(procs, initializer=_default_sigterm) as pool:
+    with multiprocessing.get_context("fork").Pool(procs) as pool:
         results = pool.starmap(worker, [(settings, seconds, n, start_at, lean)
                                         for n in range(procs)])
     flush_redis(settings)
     return {"processes": procs, "seconds": seconds,
             "latencies": [x for r in results for x in r["latencies"]]}
-
-
-def _default_sigterm() -> None:
-    """A pool worker dies at the pool's SIGTERM: forked, it held bench's handler, which
-    raised SystemExit where it waited on the task queue's lock, and could die holding
-    that lock and leave another worker waiting on it for ever (a whole make bench hung)."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def pooled(rounds: list[dict[str, Any]]) -> dict[str, Any]:
