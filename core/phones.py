@@ -7,16 +7,28 @@ does the parsing and validity check; we only add the bare ``255...`` form.
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 
 from core.errors import InvalidPhone
 
 REGION = "TZ"
+# The aggregator's own form, +255 and the nine digits of the national number: every hop and
+# submission carries it, and phonenumbers' parse of it cost more than the validity check.
+CANONICAL = re.compile(r"\+255([1-9]\d{8})")
 
 
 def normalise_phone(raw: str, region: str = REGION) -> str:
     """Return ``raw`` as E.164 (``+255712345678``) or raise :class:`InvalidPhone`."""
     text = (raw or "").strip()
+    canonical = CANONICAL.fullmatch(text)
+    if canonical is not None:  # already E.164: only the validity check is left to do
+        number = phonenumbers.PhoneNumber(country_code=255,
+                                          national_number=int(canonical.group(1)))
+        if not phonenumbers.is_valid_number(number):
+            raise InvalidPhone(f"not a valid phone number: {raw!r}")
+        return text
     digits = "".join(ch for ch in text if ch.isdigit())
     if not digits or len(text) > 32:
         raise InvalidPhone(f"not a phone number: {raw!r}")

@@ -55,8 +55,10 @@ def policy_from_config(answer_days: dict[str, int] | None = None,
 
 
 @lru_cache(maxsize=16)
-def _holidays(year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays("TZ", years=year)
+def _holidays(year: int) -> frozenset[date]:
+    """The year's public holidays as plain dates: a ``HolidayBase`` converts every key it
+    is asked about, and each due date asks about a week or two of days."""
+    return frozenset(holidays.country_holidays("TZ", years=year))
 
 
 def is_working_day(day: date) -> bool:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import phonenumbers
 import pytest
 
 from core.errors import InvalidPhone
@@ -32,3 +33,21 @@ def test_garbage_is_refused(raw: str) -> None:
 def test_mask_keeps_number_out_of_logs() -> None:
     assert mask_phone("+255712345678") == "+255712***678"
     assert mask_phone(None) == "-"
+
+
+@pytest.mark.parametrize("raw", ["+255712345678", "+255754123456", "+255686123456",
+                                 "+255222123456", "+255000000000", "+255123456789",
+                                 "+255712345678 ", "+2557123456789", "+25571234567"])
+def test_the_aggregators_own_form_is_judged_as_phonenumbers_judges_it(raw: str) -> None:
+    """The shortcut for +255 and nine digits keeps phonenumbers' verdict, valid or not."""
+    try:
+        parsed = phonenumbers.parse(raw.strip(), "TZ")
+        expected = (phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+                    if phonenumbers.is_valid_number(parsed) else None)
+    except phonenumbers.NumberParseException:
+        expected = None
+    if expected is None:
+        with pytest.raises(InvalidPhone):
+            normalise_phone(raw)
+    else:
+        assert normalise_phone(raw) == expected
