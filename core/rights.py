@@ -31,8 +31,11 @@ def clean_words(text: str | None) -> str:
     A control character is never part of what a citizen meant, and a NUL is refused
     by PostgreSQL: kept, it would fail the same draft on every try.
     """
+    text = text or ""
+    if text.isprintable():  # no control character at all (every citizen's text but a few)
+        return " ".join(text.split())
     kept = "".join(ch if unicodedata.category(ch) != "Cc" or ch.isspace() else " "
-                   for ch in text or "")
+                   for ch in text)
     return " ".join(kept.split())
 
 
