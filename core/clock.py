@@ -43,6 +43,14 @@ def now(session: Session, database_time: datetime | None = None) -> datetime:
     return database_time or db_now(session)
 
 
+def fixed(session: Session, given: datetime | None = None) -> datetime | None:
+    """The time a caller gave, or the host's where a test moves it; ``None`` when the
+    database's is the one to use (a statement then reads it with ``now()``)."""
+    if given is None and session.info.get(CLOCK_KEY) == "host":
+        return utcnow()
+    return given
+
+
 def db_now(session: Session) -> datetime:
     """The database's "now", in UTC: PostgreSQL's transaction time, SQLite's wall clock."""
     value = session.scalar(select(now_expression(session.get_bind().dialect.name)))

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, func, literal, select
-from sqlalchemy.orm import Session, lazyload, make_transient_to_detached
+from sqlalchemy.orm import Session, lazyload
 
 from core import clock, policies, sla, whole_insert
 from core.answer_time import first_answer
@@ -159,21 +159,23 @@ def submit_feedback(session: Session, sub: Submission, now: datetime | None = No
         check_leader_target(inst.kind)
     # A citizen's own number is locked, dated by the database and held to the limits.
     citizen = phone if phone is not None and channel in CITIZEN_CHANNELS else None
-    if citizen is not None:
-        locked_at = claim_number(session, citizen, sub.language)  # always: it is the lock
-        now = now or clock.now(session, locked_at)
-    now = now or clock.now(session)
-    values = {
+    values: dict[str, Any] = {
         "kind": kind.value, "channel": channel.value, "institution_id": inst.id,
         "description": description, "anonymous": sub.anonymous, "submitter_phone": phone,
         "submitter_name": name, "language": normalise_locale(sub.language),
-        "status": Status.RECEIVED.value, "created_at": now, "updated_at": now,
-        "due_at": sla.answer_due(kind, now, policies.of(session).sla), "partner_id": sub.partner_id,
+        "status": Status.RECEIVED.value, "partner_id": sub.partner_id,
         "submission_key": sub.key, "to_leader": sub.to_leader}
     detail = {"channel": channel.value, "institution": inst.code, "anonymous": sub.anonymous,
               **({"to_leader": True} if sub.to_leader else {})}
     if citizen is not None and session.get_bind().dialect.name == "postgresql":
-        return _submit_whole(session, values, detail, inst, citizen, officer)
+        return _submit_whole(session, values, detail, inst, citizen, officer,
+                             clock.fixed(session, now))
+    if citizen is not None:
+        locked_at = claim_number(session, citizen, sub.language)  # always: it is the lock
+        now = now or clock.now(session, locked_at)
+    now = now or clock.now(session)
+    values.update(created_at=now, updated_at=now,
+                  due_at=sla.answer_due(kind, now, policies.of(session).sla))
     if citizen is not None:
         try:
             check_submission_rate(session, citizen, now)
@@ -198,22 +200,23 @@ def _reference_sms(t: Translator, reference: str, inst: Target) -> str:
 
 
 def _submit_whole(session: Session, values: dict[str, Any], detail: dict[str, Any],
-                  inst: Target, phone: str, officer: Officer | None,
+                  inst: Target, phone: str, officer: Officer | None, now: datetime | None,
                   attempts: int = 8) -> Feedback:
-    """A citizen's submission on PostgreSQL, past the number's lock: the rate check,
-    the feedback, its reference SMS and its history in one statement
+    """A citizen's submission on PostgreSQL: the number's lock, the rate check, the
+    feedback, its reference SMS and its history in one statement
     (:mod:`core.whole_insert`), with the same outcomes as the statements apart.
 
-    The feedback is not read back: the row is what ``values`` says, so it is made
-    persistent as it stands; a column the database filled is loaded if it is read.
+    Dated ``now``, else by the database. The feedback is not read back: the row is
+    what ``values`` and the answer's time say, so it is made persistent as it stands;
+    a column the database filled is loaded if it is read.
     """
     windows = _windows(session)
-    statement = whole_insert.statement(
-        ("reference", *values), _rate_statement(len(windows)) if windows else None)
-    now: datetime = values["created_at"]
-    created = entry(0, EventKind.CREATED, officer, now, **detail)
-    bound = {**values, **(_rate_values(windows, phone, now) if windows else {}),
-             "sms_phone": phone, "sms_purpose": "reference", "ev_at": now,
+    statement = whole_insert.statement(tuple(("reference", *values)), len(windows))
+    policy = policies.of(session).sla
+    created = entry(0, EventKind.CREATED, officer, None, **detail)
+    bound = {**values, **_window_values(windows), "phone": phone, "at": now,
+             **_due(values["kind"], now or utcnow(), policy),  # the database's day, if it agrees
+             "sms_phone": phone, "sms_purpose": "reference",
              "ev_officer_id": created["officer_id"], "ev_actor": created["actor"],
              "ev_data": created["data"]}
     t = translator(values["language"])
@@ -221,12 +224,15 @@ def _submit_whole(session: Session, values: dict[str, Any], detail: dict[str, An
         reference = new_reference()
         row = session.connection().execute(statement, {
             **bound, "reference": reference,
-            "sms_text": _reference_sms(t, reference, inst)}).first()
-        if row is not None and row.feedback_id is not None:
+            "sms_text": _reference_sms(t, reference, inst)}).one()
+        at = clock.as_utc(row.at)
+        if not row.on_day:  # the database's day is not the host's: reckon from the database's
+            bound.update(at=at, **_due(values["kind"], at, policy))
+            continue
+        if row.feedback_id is not None:
             break
         try:
-            if row is not None:
-                _check_counts(windows, row[:len(windows)])
+            _check_counts(windows, row[:len(windows)])
         except RateLimited as limited:
             return _replay_or_raise(session, values["submission_key"], limited)
         first = _submitted(session, values["submission_key"])
@@ -234,16 +240,29 @@ def _submit_whole(session: Session, values: dict[str, Any], detail: dict[str, An
             return first
     else:
         raise RuntimeError("could not draw a free reference number")
-    feedback = Feedback(id=row.feedback_id, reference=reference, **values,
-                        **whole_insert.defaults(table_of(Feedback), ("reference", *values)))
-    make_transient_to_detached(feedback)
+    times = {"created_at": at, "updated_at": at, "due_at": at + bound["due_after"]}
+    feedback = whole_insert.loaded(Feedback, {
+        "id": row.feedback_id, "reference": reference, **values, **times,
+        **whole_insert.defaults(table_of(Feedback), ("reference", *values, *times))})
     session.add(feedback)
     session.info.setdefault(PENDING_SMS, []).append(row.message_id)
     session.info.setdefault(WRITTEN_EVENTS, []).extend([
-        {**created, "feedback_id": feedback.id},
-        entry(feedback.id, EventKind.SMS_QUEUED, None, now, message_id=row.message_id,
+        {**created, "feedback_id": feedback.id, "at": at},
+        entry(feedback.id, EventKind.SMS_QUEUED, None, at, message_id=row.message_id,
               purpose="reference")])
     return feedback
+
+
+def _due(kind: str, start: datetime, policy: sla.Policy) -> dict[str, Any]:
+    """The due date reckoned from ``start``'s day, as the interval the statement adds to
+    its time and the UTC day it holds only on (working days count from the day)."""
+    return {"due_after": sla.answer_due(kind, start, policy) - start,
+            "on_day": start.astimezone(UTC).date()}
+
+
+def _window_values(windows: Windows) -> dict[str, Any]:
+    return {**{f"window{n}": window for n, (_, window) in enumerate(windows)},
+            **{f"limit{n}": limit for n, (limit, _) in enumerate(windows)}}
 
 
 def _replay_or_raise(session: Session, key: str | None, limited: RateLimited) -> Feedback:

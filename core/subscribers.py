@@ -87,6 +87,13 @@ def _subscriber(session: Session, phone: str) -> Subscriber:
     return sub
 
 
+def lock_statement() -> Any:
+    """PostgreSQL's upsert that locks a number's subscriber row for the transaction,
+    creating it if the number has none (bound: ``phone``, ``language``); see
+    :mod:`core.whole_insert`, which runs it with the submission."""
+    return _upsert_statement("postgresql", update_language=False)
+
+
 def claim_number(session: Session, phone: str, language: str) -> datetime:
     """Lock ``phone``'s subscriber row for this transaction; returns the database's now.
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+import time_machine
+from psycopg import pq
+from sqlalchemy import exc, select, text
 
 from core import services
 from core.errors import (
@@ -58,28 +60,87 @@ def test_submit_writes_its_history_in_order_with_the_sms_it_queued(session,
     assert [e.kind for e in feedback.events] == ["created", "sms_queued"]
 
 
-def test_a_citizens_submission_is_the_numbers_lock_and_one_statement(session,
-                                                                      make_feedback) -> None:
-    """On PostgreSQL the rate count, the feedback, its SMS and its history are one
-    statement (core.whole_insert); SQLite writes them apart."""
+def test_a_citizens_submission_is_the_numbers_lock_and_one_statement(session, make_feedback,
+                                                                      tmp_path) -> None:
+    """On PostgreSQL the number's lock, the rate count, the feedback, its SMS and its
+    history are one statement (core.whole_insert): libpq's own trace of the connection
+    shows what was sent, and each wait for the server."""
     if session.get_bind().dialect.name != "postgresql":
         pytest.skip("one statement of data-modifying CTEs is PostgreSQL's")
     make_feedback(phone="0712345670")  # the directory entry is cached from here on
-    sent: list[str] = []
-
-    def seen(conn, cursor, statement, *args) -> None:
-        sent.append(" ".join(statement.split()[:3]))
-
-    engine = session.get_bind()
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        feedback = make_feedback(phone="0712345678")
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-    assert sent == ["INSERT INTO subscriber", "WITH counts AS"]
+    raw = session.connection().connection.dbapi_connection
+    trace = tmp_path / "libpq.trace"
+    with trace.open("w") as out:
+        raw.pgconn.trace(out.fileno())
+        raw.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+        try:
+            feedback = make_feedback(phone="0712345678")
+        finally:
+            raw.pgconn.untrace()
+    sent = [line.split("\t") for line in trace.read_text().splitlines()
+            if line.startswith("F\t")]
+    waits: list[list[str]] = [[]]  # what was sent before each wait for the server
+    for fields in sent:
+        waits[-1].append(fields[2])
+        if fields[2] in ("Sync", "Flush", "Query"):
+            waits.append([])
+    assert [w.count("Execute") for w in waits[:-1]] == [0, 1, 0]  # BEGIN, it, COMMIT
+    if "Parse" in waits[1]:  # not yet prepared on this connection: the text went too
+        assert all(f"INSERT INTO {table} " in trace.read_text()
+                   for table in ("subscriber", "feedback", "outbound_message", "event"))
     assert (feedback.reference, feedback.status, feedback.sensitive) == (
         session.scalar(select(Feedback.reference).where(Feedback.id == feedback.id)),
         "received", False)
+    assert session.get(Feedback, feedback.id).created_at == feedback.created_at
+
+
+def test_a_host_days_ahead_dates_a_ussd_submission_and_its_due_date_by_the_database(
+        session, make_feedback) -> None:
+    """The statement reckons the due date from the host's day only where the database's
+    day is the same; a host days ahead (on a day whose due date falls elsewhere) has
+    the feedback dated, and its due date reckoned, by the database's clock."""
+    from core import clock, policies, sla
+
+    def database_now():
+        with session.get_bind().connect() as conn:
+            return clock.as_utc(conn.scalar(text("SELECT now()")))
+
+    policy = policies.of(session).sla
+    before = database_now()
+    reckoned = sla.answer_due("complaint", before, policy) - before
+    ahead = next(days for days in range(1, 8)
+                 if sla.answer_due("complaint", before + timedelta(days=days), policy)
+                 - (before + timedelta(days=days)) != reckoned)
+    with time_machine.travel(before + timedelta(days=ahead), tick=True):
+        feedback = make_feedback(channel="ussd", phone="0712345678")
+    assert before <= feedback.created_at <= database_now()
+    assert feedback.due_at == sla.answer_due("complaint", feedback.created_at, policy)
+    session.expire_all()
+    stored = session.get(Feedback, feedback.id)
+    assert (stored.created_at, stored.due_at) == (feedback.created_at, feedback.due_at)
+    assert [e.at for e in stored.events] == [feedback.created_at] * 2
+
+
+def test_a_connection_lost_under_a_submission_is_sqlalchemys_error_and_is_replaced(
+        session, make_feedback) -> None:
+    """The one statement lost with its connection: the caller gets SQLAlchemy's
+    OperationalError without the citizen's number in it, and the next submission
+    a fresh connection (the dead one is not pooled again)."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the one-statement submission is PostgreSQL's")
+    make_feedback(phone="0712345670")
+    connection = session.connection()
+    pid = connection.scalar(text("SELECT pg_backend_pid()"))
+    with session.get_bind().connect() as other:
+        other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    with pytest.raises(exc.OperationalError) as raised:
+        services.submit_feedback(session, Submission(
+            kind="complaint", channel="ussd", institution_code="TRA",
+            description="Nimesubiri TIN kwa wiki tatu", phone="0712345678"))
+    assert raised.value.connection_invalidated and connection.invalidated
+    assert "0712345678" not in str(raised.value) and "+255712345678" not in str(raised.value)
+    session.rollback()
+    assert make_feedback(channel="ussd", phone="0712345678").reference
 
 
 def test_swahili_is_the_default_language(session, make_feedback) -> None:
