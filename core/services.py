@@ -211,7 +211,7 @@ def _submit_whole(session: Session, values: dict[str, Any], detail: dict[str, An
     a column the database filled is loaded if it is read.
     """
     windows = _windows(session)
-    statement = whole_insert.statement(tuple(("reference", *values)), len(windows))
+    statement = whole_insert.statement(("reference", *values), len(windows))
     policy = policies.of(session).sla
     created = entry(0, EventKind.CREATED, officer, None, **detail)
     bound = {**values, **_window_values(windows), "phone": phone, "at": now,
