@@ -38,9 +38,7 @@ def now_expression(dialect: str) -> Any:
 def now(session: Session, database_time: datetime | None = None) -> datetime:
     """The time a service stamps rows and measures windows with (``database_time`` if the
     caller has just read it)."""
-    if session.info.get(CLOCK_KEY) == "host":
-        return utcnow()
-    return database_time or db_now(session)
+    return fixed(session) or database_time or db_now(session)
 
 
 def fixed(session: Session, given: datetime | None = None) -> datetime | None:

@@ -110,8 +110,7 @@ def _windows(session: Session) -> Windows:
 
 def _rate_values(windows: Windows, phone: str, now: datetime) -> dict[str, Any]:
     return {"phone": phone, "since": now - max(window for _, window in windows),
-            **{f"since{n}": now - window for n, (_, window) in enumerate(windows)},
-            **{f"limit{n}": limit for n, (limit, _) in enumerate(windows)}}
+            **{f"since{n}": now - window for n, (_, window) in enumerate(windows)}}
 
 
 def _check_counts(windows: Windows, sent: Sequence[int | None]) -> None:
@@ -261,6 +260,7 @@ def _due(kind: str, start: datetime, policy: sla.Policy) -> dict[str, Any]:
 
 
 def _window_values(windows: Windows) -> dict[str, Any]:
+    """Each window's length and limit, as :func:`core.whole_insert.statement` binds them."""
     return {**{f"window{n}": window for n, (_, window) in enumerate(windows)},
             **{f"limit{n}": limit for n, (limit, _) in enumerate(windows)}}
 

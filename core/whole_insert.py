@@ -111,9 +111,9 @@ def statement(columns: tuple[str, ...], windows: int) -> Any:
     names, row = _select(feedback, {
         **{c: bindparam(c, type_=feedback.c[c].type) for c in columns},
         "created_at": at, "updated_at": at, "due_at": due})
+    locked = lock_statement().returning(table_of(Subscriber).c.phone).cte("locked")
     counted: Any = clock
     window, room = None, []
-    locked = lock_statement().returning(table_of(Subscriber).c.phone).cte("locked")
     if windows:
         window = _counts(clock, locked, windows).cte("counts")
         counted = clock.join(window, true())
