@@ -13,6 +13,7 @@ import os
 import random
 import statistics
 import time
+from collections import Counter
 from typing import Any
 
 from sqlalchemy import text
@@ -97,7 +98,7 @@ def worker(settings: Settings, seconds: float, seed: int, start_at: float) -> di
         _lean_submit(app, rng, ids)
         _core_submit(app, rng, codes)
     latencies: dict[bool, list[float]] = {True: [], False: []}
-    turns: dict[bool, list[int]] = {True: [], False: []}
+    turns: dict[bool, Counter[int]] = {True: Counter(), False: Counter()}  # by turn of its kind
     while time.time() < start_at:
         time.sleep(0.005)
     end = start_at + 2 * seconds
@@ -110,9 +111,7 @@ def worker(settings: Settings, seconds: float, seed: int, start_at: float) -> di
         else:
             _core_submit(app, rng, codes)
         latencies[lean].append(time.perf_counter() - t0)
-        counts = turns[lean]
-        counts.extend([0] * (turn // 2 + 1 - len(counts)))
-        counts[turn // 2] += 1
+        turns[lean][turn // 2] += 1
     return {"latencies": latencies, "turns": turns}
 
 
@@ -129,15 +128,15 @@ def measure(settings: Settings, seconds: float) -> dict[bool, dict[str, Any]]:
 
 
 def _pooled(procs: int, seconds: float, latencies: list[list[float]],
-            turns: list[list[int]]) -> dict[str, Any]:
+            turns: list[Counter[int]]) -> dict[str, Any]:
     """Every process's submissions of one kind over its ``seconds``; latencies together,
     and the rate in each of :data:`GROUPS` spans of turns (the spread over the run)."""
     lat = sorted(x * 1e3 for one in latencies for x in one)
     count = len(lat)
-    per_turn = [sum(t[i] for t in turns if i < len(t)) for i in range(max(map(len, turns)))]
-    span = max(1, len(per_turn) // GROUPS)
-    spread = [round(sum(per_turn[i:i + span]) / (span * SLICE))
-              for i in range(0, span * GROUPS, span)]
+    per_turn = sum(turns, Counter[int]())
+    span = max(1, (max(per_turn, default=0) + 1) // GROUPS)
+    spread = [round(sum(per_turn[i] for i in range(first, first + span)) / (span * SLICE))
+              for first in range(0, span * GROUPS, span)]
     return {"processes": procs, "count": count, "rate": count / seconds, "seconds": seconds,
             "spread": spread, "p50_ms": statistics.median(lat) if lat else None,
             "p99_ms": lat[int(0.99 * (count - 1))] if lat else None}
